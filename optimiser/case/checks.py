@@ -1,0 +1,192 @@
+"""Checks across rows and tables: duplicates, references, years and consistency."""
+from __future__ import annotations
+
+import pandas as pd
+
+from optimiser.case.config import CaseConfig
+from optimiser.case.problems import Problem
+from optimiser.case.tables import NATIONAL, TABLES, split_list
+from optimiser.case.years import parse_year
+
+
+def _at(row, expected: str, column: str | None = None, value=None) -> Problem:
+    return Problem(str(row["_file"]), expected, row=int(row["_row"]), column=column, value=value)
+
+
+def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Every problem that needs more than one row to see."""
+    problems: list[Problem] = []
+    first, last = parse_year(config.first_year), parse_year(config.last_year)
+    if first > last:
+        problems.append(Problem("case.yaml", f"last_year must not be before first_year ({config.first_year})",
+                                column="last_year", value=config.last_year))
+    years = set(config.years)
+
+    for name, df in tables.items():
+        dup = df.duplicated(list(TABLES[name].keys), keep="first")
+        for _, row in df[dup].iterrows():
+            key = ", ".join(f"{k}={row[k]}" for k in TABLES[name].keys if row[k] is not None)
+            problems.append(_at(row, f"duplicate key ({key}); each key may appear once", TABLES[name].keys[0]))
+
+    regions = set(tables["regions"]["region"])
+    stps = set(tables["stps"]["stp"])
+    groups = set(tables["staff_groups"]["staff_group"])
+    programmes = set(tables["programmes"]["programme"])
+    sources = set(tables["recruitment_sources"]["source"])
+    areas = regions | stps | {NATIONAL}
+    for code in sorted(regions & stps):
+        problems.append(Problem(TABLES["stps"].name + ".csv", "STP and region codes must differ", column="stp", value=code))
+
+    def refs(name: str, column: str, known: set, what: str, optional: bool = False) -> None:
+        df = tables.get(name)
+        if df is None:
+            return
+        bad = ~df[column].isin(known) & (df[column].notna() | (not optional))
+        for _, row in df[bad].iterrows():
+            problems.append(_at(row, f"unknown {what}; expected one of {_few(known)}", column, row[column]))
+
+    refs("stps", "region", regions, "region")
+    refs("baseline_workforce", "stp", stps, "STP")
+    refs("baseline_workforce", "staff_group", groups, "staff group")
+    refs("leaver_rates", "area", areas, "area (england, a region or an STP)")
+    refs("leaver_rates", "staff_group", groups, "staff group")
+    for column in ("staff_group", "source_group", "mentor_group"):
+        refs("programmes", column, groups, "staff group", optional=column != "staff_group")
+    refs("pipeline", "stp", stps, "STP")
+    refs("pipeline", "programme", programmes, "programme")
+    refs("recruitment_costs", "area", areas, "area (england, a region or an STP)")
+    refs("recruitment_costs", "source", sources, "recruitment source")
+    refs("recruitment_costs", "staff_group", groups, "staff group")
+    refs("recruitment_pools", "scope", areas, "scope (england, a region or an STP)")
+    refs("recruitment_pools", "source", sources, "recruitment source")
+    refs("recruitment_pools", "staff_group", groups, "staff group", optional=True)
+    for name in ("retention_segments", "exits"):
+        refs(name, "area", areas, "area (england, a region or an STP)")
+        refs(name, "staff_group", groups, "staff group")
+    refs("placement_capacity", "scope", areas, "scope (england, a region or an STP)")
+    refs("course_capacity", "scope", areas, "scope (england, a region or an STP)")
+    refs("course_capacity", "programme", programmes, "programme")
+    refs("establishment", "scope", areas, "scope (england, a region or an STP)")
+    refs("establishment", "staff_group", groups, "staff group")
+    refs("budgets", "scope", areas, "scope (england, a region or an STP)")
+
+    for name in ("recruitment_pools", "exits", "placement_capacity", "course_capacity", "establishment", "targets"):
+        df = tables.get(name)
+        if df is None:
+            continue
+        for _, row in df[df["year"].notna() & ~df["year"].isin(years)].iterrows():
+            problems.append(_at(row, f"year outside the planning horizon {config.first_year}–{config.last_year}",
+                                "year", row["year"]))
+    if "budgets" in tables:
+        for _, row in tables["budgets"].iterrows():
+            for column in ("from_year", "to_year"):
+                if row[column] is not None and row[column] not in years:
+                    problems.append(_at(row, f"year outside the planning horizon {config.first_year}–{config.last_year}",
+                                        column, row[column]))
+            if row["from_year"] and row["to_year"] and parse_year(row["from_year"]) > parse_year(row["to_year"]):
+                problems.append(_at(row, "to_year must not be before from_year", "to_year", row["to_year"]))
+
+    problems += _check_programmes(tables, first, last)
+    problems += _check_sources(tables)
+    problems += _check_retention(tables)
+    problems += _check_targets(tables, groups, regions, stps)
+    return problems
+
+
+def _check_programmes(tables: dict[str, pd.DataFrame], first: int, last: int) -> list[Problem]:
+    problems = []
+    progs = tables["programmes"]
+    for _, row in progs.iterrows():
+        if row["source_group"] is not None and row["source_group"] == row["staff_group"]:
+            problems.append(_at(row, "the source group must differ from the group the programme qualifies into",
+                                "source_group", row["source_group"]))
+        if row["mentor_group"] is not None and row["students_per_mentor"] is None:
+            problems.append(_at(row, "empty cell; a programme with a mentor group needs students_per_mentor",
+                                "students_per_mentor"))
+        if row["min_cohort"] > 0 and not row["integer"]:
+            problems.append(_at(row, "a minimum cohort needs integer: true", "min_cohort", row["min_cohort"]))
+    pipe = tables.get("pipeline")
+    if pipe is not None and not pipe.empty:
+        duration = progs.set_index("programme")["duration_years"]
+        for _, row in pipe.iterrows():
+            if row["programme"] not in duration.index:
+                continue
+            q, latest = parse_year(row["qualification_year"]), first - 1 + int(duration[row["programme"]])
+            if not first <= q <= latest:
+                problems.append(_at(
+                    row,
+                    f"students in training at the baseline qualify between {first}/{(first + 1) % 100:02d} and "
+                    f"{latest}/{(latest + 1) % 100:02d} (the programme lasts {duration[row['programme']]} years)",
+                    "qualification_year", row["qualification_year"]))
+    return problems
+
+
+def _check_sources(tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    problems = []
+    pools = tables.get("recruitment_pools")
+    if pools is None:
+        return problems
+    open_pairs = set(zip(tables["recruitment_costs"]["source"], tables["recruitment_costs"]["staff_group"]))
+    for _, row in pools[pools["staff_group"].notna()].iterrows():
+        if (row["source"], row["staff_group"]) not in open_pairs:
+            problems.append(_at(row, f"source '{row['source']}' is not open to this staff group "
+                                     "(no row in recruitment_costs)", "staff_group", row["staff_group"]))
+    return problems
+
+
+def _check_retention(tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    seg = tables.get("retention_segments")
+    if seg is None or seg.empty:
+        return []
+    problems = []
+    seg = seg.sort_values(["area", "staff_group", "segment"])
+    by = seg.groupby(["area", "staff_group"], sort=False)
+    previous = by["cost_per_avoided_leaver_gbp"].shift()
+    for i in seg.index[seg["cost_per_avoided_leaver_gbp"] < previous]:
+        problems.append(_at(seg.loc[i], f"a later segment may not cost less than an earlier one ({previous[i]:g})",
+                            "cost_per_avoided_leaver_gbp", seg.at[i, "cost_per_avoided_leaver_gbp"]))
+    total = by["share_of_leavers"].transform("sum")
+    last = ~seg.duplicated(["area", "staff_group"], keep="last")
+    for i in seg.index[(total > 1 + 1e-9) & last]:
+        problems.append(_at(seg.loc[i], "the segments of one staff group and area may keep at most all leavers "
+                                        f"(shares add to {total[i]:g}, expected ≤ 1)", "share_of_leavers"))
+    return problems
+
+
+def _check_targets(tables, groups: set, regions: set, stps: set) -> list[Problem]:
+    problems = []
+    families = dict(zip(tables["staff_groups"]["staff_group"], tables["staff_groups"]["family"]))
+    for _, row in tables["targets"].iterrows():
+        for column, known, what in (("staff_group", groups, "staff group"), ("region", regions, "region"), ("stp", stps, "STP")):
+            for item in split_list(row[column]):
+                if item not in known:
+                    problems.append(_at(row, f"unknown {what}; expected one of {_few(known)}", column, item))
+        chosen = [g for g in groups if (not split_list(row["family"]) or families[g] in split_list(row["family"]))
+                  and (not split_list(row["staff_group"]) or g in split_list(row["staff_group"]))]
+        if not chosen and not problems:
+            problems.append(_at(row, "the family and staff_group filters select no staff group", "staff_group",
+                                row["staff_group"]))
+        if row["maximum_fte"] is not None and row["maximum_fte"] < row["minimum_fte"]:
+            problems.append(_at(row, f"maximum must not be below the minimum ({row['minimum_fte']:g})",
+                                "maximum_fte", row["maximum_fte"]))
+        if row["kind"] == "hard" and row["penalty_gbp_per_fte"] is not None:
+            problems.append(_at(row, "a penalty applies only to a soft target; set kind to soft or clear the penalty",
+                                "penalty_gbp_per_fte", row["penalty_gbp_per_fte"]))
+    return problems
+
+
+def check_coverage(tables: dict[str, pd.DataFrame], config: CaseConfig) -> list[Problem]:
+    """After broadcasting: every STP and staff group must have a leaver rate."""
+    rates = tables["leaver_rates"]
+    have = set(zip(rates["area"], rates["staff_group"]))
+    missing = [(s, g) for s in tables["stps"]["stp"] for g in tables["staff_groups"]["staff_group"] if (s, g) not in have]
+    if not missing:
+        return []
+    shown = "; ".join(f"{g} in {s}" for s, g in missing[:5]) + (f"; and {len(missing) - 5} more" if len(missing) > 5 else "")
+    return [Problem(config.tables.leaver_rates, f"no leaver rate for {shown}; add a national (england) row "
+                                                "for each staff group", column="leaver_rate")]
+
+
+def _few(known: set) -> str:
+    items = sorted(str(k) for k in known)
+    return ", ".join(items[:8]) + (f", … ({len(items)} in all)" if len(items) > 8 else "")

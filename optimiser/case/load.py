@@ -1,0 +1,200 @@
+"""Load a case folder into a validated :class:`Case`."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+import yaml
+from pydantic import ValidationError
+
+from optimiser.case.broadcast import area_members, broadcast
+from optimiser.case.changes import Change, apply_setting, apply_table_change, parse_changes
+from optimiser.case.checks import check_case, check_coverage
+from optimiser.case.config import CaseConfig
+from optimiser.case.problems import CaseError, Problem
+from optimiser.case.rows import ORIGIN, read_csv, validate_rows
+from optimiser.case.tables import TABLES
+
+
+@dataclass(frozen=True)
+class Case:
+    """A validated allocation case.
+
+    Attributes:
+        config: the settings from case.yaml (after scenario changes).
+        tables: every table present, resolved: parameter tables hold one row per STP
+            (column ``area`` is the STP), limit tables one row per year. Columns ``_file`` and
+            ``_row`` say where each row came from.
+        folder: the case folder.
+        scenario: the scenario applied, or ``None``.
+    """
+
+    config: CaseConfig
+    tables: dict[str, pd.DataFrame]
+    folder: Path
+    scenario: str | None = None
+    changes: tuple[Change, ...] = field(default=())
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def years(self) -> list[str]:
+        """Planning year labels, first to last."""
+        return self.config.years
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A resolved table without its origin columns (empty if the case has none)."""
+        df = self.tables.get(name)
+        if df is None:
+            return pd.DataFrame(columns=list(TABLES[name].row.model_fields))
+        return df.drop(columns=ORIGIN)
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 of the case content after changes: settings and every resolved table."""
+        digest = hashlib.sha256()
+        digest.update(json.dumps(self.config.model_dump(mode="json"), sort_keys=True).encode())
+        for name in sorted(self.tables):
+            digest.update(name.encode())
+            digest.update(self.table(name).to_csv(index=False, lineterminator="\n").encode())
+        return digest.hexdigest()
+
+    def with_changes(self, changes: Iterable[Change | dict], label: str = "case changes") -> "Case":
+        """A new case with ``changes`` applied (the same form as a scenario's); this one is unchanged.
+
+        Raises:
+            CaseError: if a change is malformed or the changed case is not valid.
+        """
+        parsed, problems = parse_changes({"changes": [c if isinstance(c, dict) else c.model_dump(exclude_none=True)
+                                                      for c in changes]}, label)
+        if problems:
+            raise CaseError(problems)
+        config, tables = _apply(self.config, self.tables, parsed.changes, label)
+        return replace(self, config=config, tables=tables, changes=self.changes + tuple(parsed.changes))
+
+
+def load_case(path: str | Path, scenario: str | None = None) -> Case:
+    """Read, validate and resolve a case folder, optionally with a named scenario.
+
+    Args:
+        path: the case folder (holding case.yaml).
+        scenario: name of a file ``scenarios/NAME.yaml`` in the folder.
+
+    Raises:
+        CaseError: listing every problem found, each with its file, row and column.
+    """
+    folder = Path(path)
+    problems: list[Problem] = []
+    raw = _read_yaml(folder / "case.yaml", "case.yaml", problems)
+    if raw is None:
+        raise CaseError(problems)
+    try:
+        config = CaseConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise CaseError([_config_problem(err, "case.yaml") for err in exc.errors()]) from None
+
+    tables: dict[str, pd.DataFrame] = {}
+    for name, spec in TABLES.items():
+        df, found = read_csv(folder, getattr(config.tables, name), spec)
+        problems += found
+        if df is not None:
+            tables[name], found = validate_rows(df, spec)
+            problems += found
+    if len(problems) or any(TABLES[n].required and n not in tables for n in TABLES):
+        raise CaseError(problems)
+    problems += check_case(config, tables)
+    if problems:
+        raise CaseError(problems)
+    tables = _resolve(config, tables)
+    problems += check_coverage(tables, config)
+    if problems:
+        raise CaseError(problems)
+
+    changes: tuple[Change, ...] = ()
+    if scenario is not None:
+        file = f"scenarios/{scenario}.yaml"
+        data = _read_yaml(folder / file, file, problems)
+        if data is None:
+            raise CaseError(problems)
+        parsed, problems = parse_changes(data, file)
+        if problems:
+            raise CaseError(problems)
+        config, tables = _apply(config, tables, parsed.changes, file)
+        changes = tuple(parsed.changes)
+    return Case(config=config, tables=tables, folder=folder, scenario=scenario, changes=changes)
+
+
+def list_scenarios(path: str | Path) -> list[str]:
+    """Names of the scenarios shipped in a case folder."""
+    return sorted(p.stem for p in (Path(path) / "scenarios").glob("*.yaml"))
+
+
+def _resolve(config: CaseConfig, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    members = area_members(tables["stps"])
+    return {name: broadcast(df, TABLES[name], members, config.years) for name, df in tables.items()}
+
+
+def _apply(config: CaseConfig, tables: dict[str, pd.DataFrame], changes: list[Change], file: str):
+    """Apply changes in order, then validate the changed case like a base case."""
+    settings = config.model_dump()
+    tables = dict(tables)
+    region_of = dict(zip(tables["stps"]["stp"], tables["stps"]["region"]))
+    region_of.update({r: r for r in tables["regions"]["region"]})
+    family_of = dict(zip(tables["staff_groups"]["staff_group"], tables["staff_groups"]["family"]))
+    problems: list[Problem] = []
+    changed: set[str] = set()
+    for n, change in enumerate(changes, start=1):
+        if change.setting is not None:
+            problems += apply_setting(settings, change, file, n)
+        else:
+            found = apply_table_change(tables, change, file, n, region_of, family_of)
+            problems += found
+            if not found:
+                changed.add(change.table)
+    try:
+        new_config = CaseConfig.model_validate(settings)
+    except ValidationError as exc:
+        problems += [_config_problem(err, file) for err in exc.errors()]
+        new_config = config
+    for name in sorted(changed):
+        tables[name], found = validate_rows(tables[name], TABLES[name])
+        problems += found
+    if not problems:
+        problems += check_case(new_config, tables) + check_coverage(tables, new_config)
+    if problems:
+        raise CaseError(problems)
+    return new_config, _resolve(new_config, tables)
+
+
+def _read_yaml(path: Path, file: str, problems: list[Problem]) -> Any:
+    if not path.is_file():
+        problems.append(Problem(file, "file not found" + (
+            "; a case folder needs case.yaml" if file == "case.yaml" else
+            f"; scenarios available: {', '.join(list_scenarios(path.parent.parent)) or 'none'}")))
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        problems.append(Problem(file, f"could not be read as YAML: {exc}"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(file, "expected a YAML mapping of field: value"))
+        return None
+    return data
+
+
+def _config_problem(err: dict, file: str) -> Problem:
+    column = ".".join(str(p) for p in err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "missing":
+        msg = "field missing; case.yaml needs it"
+    elif err["type"] == "extra_forbidden":
+        msg = "unknown field"
+    value = err.get("input") if err["type"] not in ("missing",) and not isinstance(err.get("input"), dict) else None
+    return Problem(file, msg, column=column, value=value)
