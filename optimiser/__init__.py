@@ -1,6 +1,7 @@
 """NHS mental health workforce allocation engine.
 
-Python API (see README): ``load_case`` reads and validates a case folder.
+Python API (see README): ``load_case`` reads and validates a case folder; ``solve`` returns
+a :class:`Solution` of pandas tables.
 """
 from importlib.metadata import PackageNotFoundError, version as _version
 
@@ -10,5 +11,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+source"
 
 from optimiser.case import Case, CaseError, load_case  # noqa: E402
+from optimiser.engine import solve  # noqa: E402
+from optimiser.solution import Solution  # noqa: E402
 
-__all__ = ["Case", "CaseError", "load_case", "__version__"]
+__all__ = ["Case", "CaseError", "Solution", "load_case", "solve", "__version__"]

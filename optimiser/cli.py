@@ -14,8 +14,8 @@ from optimiser.case import CaseError, load_case
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="NHS mental health workforce allocation: validate, solve and check cases.")
-out = Console()
-err = Console(stderr=True)
+out = Console(width=None if sys.stdout.isatty() else 132)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 
@@ -68,6 +68,74 @@ def validate(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt):
     targets = s["targets"]
     shown = targets[targets["kind"] == "hard"]
     out.print(_frame(shown, f"Targets: {len(shown)} hard shown, {len(targets) - len(shown)} soft"))
+
+
+def describe_row(row) -> str:
+    """A constraint row in words: its name, then where, who and when."""
+    where = row["stp"] or row["region"] or "England"
+    parts = [str(row["name"]).replace("_", " "), row["item"], row["staff_group"], where, row["year"]]
+    return ", ".join(str(p) for p in dict.fromkeys(parts) if p)
+
+
+def print_summary(sol) -> None:
+    """Status, cost by lever and year, growth against the targets, and the costliest binding limits."""
+    out.print(f"[bold]{sol.case_name}[/]" + (f" + scenario {sol.scenario}" if sol.scenario else "")
+              + f": [bold]{sol.status}[/] ({sol.result.solver} {sol.result.version}, {sol.result.seconds:.2f} s)")
+    if sol.objective is None:
+        return
+    out.print(f"Total cost £{sol.objective:,.0f} (present value at {sol.data.case.config.discount_rate:.1%} a year, "
+              f"{sol.data.case.config.price_base_year} prices, penalties included)")
+    by = sol.costs.groupby("lever")[["cost_gbp", "present_value_gbp", "outlay_gbp"]].sum().reset_index()
+    out.print(_frame(by, "Cost by lever (£)"))
+    years = sol.costs.pivot_table(index="year", columns="lever", values="cost_gbp", aggfunc="sum", fill_value=0.0)
+    out.print(_frame(years.assign(total=years.sum(axis=1)).reset_index(), "Committed cost by year (£, undiscounted)"))
+    wf = sol.workforce
+    first, last = wf["year"].iloc[0], sol.data.years[-1]
+    fam = wf[wf["year"].isin([first, last])].pivot_table(index="family", columns="year", values="fte", aggfunc="sum")
+    fam["growth_fte"] = fam[last] - fam[first]
+    out.print(_frame(fam.reset_index(), "Staff in post by family (FTE): baseline, end of horizon, growth"))
+    hard = sol.targets[sol.targets["kind"] == "hard"]
+    out.print(_frame(hard[["target", "year", "measure", "minimum_fte", "achieved_fte", "marginal_cost_per_fte"]],
+                     "Hard targets (FTE; marginal cost £ per extra FTE)"))
+    soft = sol.targets[sol.targets["kind"] == "soft"]
+    if len(soft):
+        out.print(f"Soft targets: {int((soft['shortfall_fte'] > 1e-6).sum())} of {len(soft)} short, "
+                  f"{soft['shortfall_fte'].sum():,.1f} FTE in all")
+    c = sol.constraints
+    limits = c[c["binding"] & (c["family"] != "stock_flow") & (c["family"] != "targets") & c["shadow_price"].notna()]
+    top = limits.assign(size=limits["shadow_price"].abs()).sort_values("size", ascending=False, kind="stable").head(10)
+    table = pd.DataFrame({"constraint": [describe_row(r) for _, r in top.iterrows()],
+                          "shadow_price_gbp_per_unit": top["shadow_price"].to_numpy()})
+    out.print(_frame(table, "Ten costliest binding limits (£ change in cost per extra unit of the limit)"))
+
+
+@app.command()
+def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
+          out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for solution.json [default: out/CASE[-SCENARIO]]"),
+          solver: Optional[str] = typer.Option(None, "--solver", help="Backend; default the case's (highs)"),
+          time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit (s)")):
+    """Solve a case for the minimum-cost allocation and write solution.json.
+
+    Exit codes: 0 optimal, 3 infeasible, 2 bad input, 1 internal error.
+    """
+    from optimiser.engine import solve as solve_case
+    from optimiser.export.solution import write_atomic
+
+    loaded = _load(case, scenario)
+    with err.status(f"solving {loaded.name}…"):
+        sol = solve_case(loaded, solver, time_limit_seconds=time_limit)
+    target = out_dir or Path("out") / (loaded.name + (f"-{scenario}" if scenario else ""))
+    write_atomic(target / "solution.json", sol.to_json())
+    print_summary(sol)
+    out.print(f"wrote {target / 'solution.json'}")
+    if sol.status == "optimal":
+        raise typer.Exit(EXIT_OK)
+    if sol.status in ("infeasible", "infeasible_or_unbounded"):
+        err.print("[bold red]infeasible[/]: the hard targets cannot all be met within the limits of this case "
+                  "(capacities, pools, budgets, establishment).")
+        raise typer.Exit(EXIT_INFEASIBLE)
+    err.print(f"[bold red]{sol.status}[/]: {sol.result.message}; no plan to act on.")
+    raise typer.Exit(EXIT_INTERNAL)
 
 
 @app.callback()

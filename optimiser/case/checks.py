@@ -13,8 +13,12 @@ def _at(row, expected: str, column: str | None = None, value=None) -> Problem:
     return Problem(str(row["_file"]), expected, row=int(row["_row"]), column=column, value=value)
 
 
-def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame]) -> list[Problem]:
-    """Every problem that needs more than one row to see."""
+def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame], incomplete: frozenset[str] = frozenset()) -> list[Problem]:
+    """Every problem that needs more than one row to see.
+
+    ``incomplete`` names tables some of whose rows failed their own checks (and were left out):
+    references to their codes are not checked, so a bad cell is not also reported as unknown codes.
+    """
     problems: list[Problem] = []
     first, last = parse_year(config.first_year), parse_year(config.last_year)
     if first > last:
@@ -39,7 +43,7 @@ def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame]) -> list[Prob
 
     def refs(name: str, column: str, known: set, what: str, optional: bool = False) -> None:
         df = tables.get(name)
-        if df is None:
+        if df is None or _KNOWN_FROM[what.split(" (")[0]] in incomplete:
             return
         bad = ~df[column].isin(known) & (df[column].notna() | (not optional))
         for _, row in df[bad].iterrows():
@@ -87,10 +91,15 @@ def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame]) -> list[Prob
                 problems.append(_at(row, "to_year must not be before from_year", "to_year", row["to_year"]))
 
     problems += _check_programmes(tables, first, last)
-    problems += _check_sources(tables)
-    problems += _check_retention(tables)
-    problems += _check_targets(tables, groups, regions, stps)
+    if "recruitment_costs" not in incomplete:
+        problems += _check_sources(tables)
+    problems += _check_targets(tables, groups, regions, stps, incomplete)
     return problems
+
+
+#: The table that defines the codes each kind of reference names.
+_KNOWN_FROM = {"region": "regions", "STP": "stps", "staff group": "staff_groups", "programme": "programmes",
+               "recruitment source": "recruitment_sources", "area": "stps", "scope": "stps"}
 
 
 def _check_programmes(tables: dict[str, pd.DataFrame], first: int, last: int) -> list[Problem]:
@@ -100,7 +109,7 @@ def _check_programmes(tables: dict[str, pd.DataFrame], first: int, last: int) ->
         if row["source_group"] is not None and row["source_group"] == row["staff_group"]:
             problems.append(_at(row, "the source group must differ from the group the programme qualifies into",
                                 "source_group", row["source_group"]))
-        if row["mentor_group"] is not None and row["students_per_mentor"] is None:
+        if row["mentor_group"] is not None and pd.isna(row["students_per_mentor"]):
             problems.append(_at(row, "empty cell; a programme with a mentor group needs students_per_mentor",
                                 "students_per_mentor"))
         if row["min_cohort"] > 0 and not row["integer"]:
@@ -153,38 +162,45 @@ def _check_retention(tables: dict[str, pd.DataFrame]) -> list[Problem]:
     return problems
 
 
-def _check_targets(tables, groups: set, regions: set, stps: set) -> list[Problem]:
+def _check_targets(tables, groups: set, regions: set, stps: set, incomplete: frozenset[str] = frozenset()) -> list[Problem]:
     problems = []
     families = dict(zip(tables["staff_groups"]["staff_group"], tables["staff_groups"]["family"]))
     for _, row in tables["targets"].iterrows():
+        unknown = False
         for column, known, what in (("staff_group", groups, "staff group"), ("region", regions, "region"), ("stp", stps, "STP")):
+            if _KNOWN_FROM[what] in incomplete:
+                unknown = True
+                continue
             for item in split_list(row[column]):
                 if item not in known:
+                    unknown = True
                     problems.append(_at(row, f"unknown {what}; expected one of {_few(known)}", column, item))
         chosen = [g for g in groups if (not split_list(row["family"]) or families[g] in split_list(row["family"]))
                   and (not split_list(row["staff_group"]) or g in split_list(row["staff_group"]))]
-        if not chosen and not problems:
+        if not chosen and not unknown:
             problems.append(_at(row, "the family and staff_group filters select no staff group", "staff_group",
                                 row["staff_group"]))
-        if row["maximum_fte"] is not None and row["maximum_fte"] < row["minimum_fte"]:
+        if pd.notna(row["maximum_fte"]) and row["maximum_fte"] < row["minimum_fte"]:
             problems.append(_at(row, f"maximum must not be below the minimum ({row['minimum_fte']:g})",
                                 "maximum_fte", row["maximum_fte"]))
-        if row["kind"] == "hard" and row["penalty_gbp_per_fte"] is not None:
+        if row["kind"] == "hard" and pd.notna(row["penalty_gbp_per_fte"]):
             problems.append(_at(row, "a penalty applies only to a soft target; set kind to soft or clear the penalty",
                                 "penalty_gbp_per_fte", row["penalty_gbp_per_fte"]))
     return problems
 
 
-def check_coverage(tables: dict[str, pd.DataFrame], config: CaseConfig) -> list[Problem]:
-    """After broadcasting: every STP and staff group must have a leaver rate."""
+def check_resolved(tables: dict[str, pd.DataFrame], config: CaseConfig) -> list[Problem]:
+    """After broadcasting: every STP and staff group must have a leaver rate, and each STP's
+    retention segments (which may mix national, regional and STP rows) must be consistent."""
+    problems = _check_retention(tables)
     rates = tables["leaver_rates"]
     have = set(zip(rates["area"], rates["staff_group"]))
     missing = [(s, g) for s in tables["stps"]["stp"] for g in tables["staff_groups"]["staff_group"] if (s, g) not in have]
     if not missing:
-        return []
+        return problems
     shown = "; ".join(f"{g} in {s}" for s, g in missing[:5]) + (f"; and {len(missing) - 5} more" if len(missing) > 5 else "")
-    return [Problem(config.tables.leaver_rates, f"no leaver rate for {shown}; add a national (england) row "
-                                                "for each staff group", column="leaver_rate")]
+    return problems + [Problem(config.tables.leaver_rates, f"no leaver rate for {shown}; add a national (england) row "
+                                                           "for each staff group", column="leaver_rate")]
 
 
 def _few(known: set) -> str:

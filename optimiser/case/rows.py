@@ -27,7 +27,8 @@ def read_csv(folder: Path, file: str, spec: TableSpec) -> tuple[pd.DataFrame | N
             return None, [Problem(file, f"file not found; the '{spec.name}' table is required")]
         return None, []
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig",
+                         skip_blank_lines=False)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         return None, [Problem(file, f"could not be read as CSV: {exc}".strip())]
     df.columns = [c.strip() for c in df.columns]
@@ -46,7 +47,8 @@ def read_csv(folder: Path, file: str, spec: TableSpec) -> tuple[pd.DataFrame | N
         return None, problems
     df["_file"] = file
     df["_row"] = range(2, len(df) + 2)  # line numbers as a spreadsheet shows them; header is line 1
-    return df, []
+    blank = (df.drop(columns=ORIGIN).apply(lambda c: c.str.strip()) == "").all(axis=1)
+    return df[~blank].reset_index(drop=True), []  # blank lines (or only commas) are skipped, keeping line numbers
 
 
 def validate_rows(df: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, list[Problem]]:

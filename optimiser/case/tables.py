@@ -185,7 +185,7 @@ class Establishment(Row):
 class Budget(Row):
     budget: Id = Field(description="Budget code")
     scope: Area = Field(description="england, a region or an STP")
-    lever: Literal["all", "training", "recruitment", "retention", "exits"] = Field(description="Spend it covers")
+    lever: Literal["all", "training", "recruitment", "retention", "exit"] = Field(description="Spend it covers")
     from_year: OptYear = Field(None, description="First year covered; blank = start of horizon")
     to_year: OptYear = Field(None, description="Last year covered; blank = end of horizon")
     limit_gbp: NonNeg = Field(description="Cash outlay allowed over the years covered (£, undiscounted)")

@@ -1,0 +1,1 @@
+"""Outputs: solution JSON and its schema, and the case schemas."""

@@ -1,0 +1,215 @@
+"""The solution JSON that dashboards read, and its schema (``schemas/solution.schema.json``).
+
+Long tables are lists of records in the LP's fixed order. Every float is rounded to
+``DECIMALS`` places, so the same case gives the same bytes apart from timing fields.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+DECIMALS = 6
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CaseInfo(_Out):
+    name: str
+    scenario: str | None = Field(description="Scenario applied, or null for the base case")
+    sha256: str = Field(description="sha256 of the case content after scenario changes")
+    first_year: str
+    last_year: str
+    price_base_year: str = Field(description="All £ figures are at this year's prices")
+    discount_rate: float = Field(description="Share a year used to discount costs to present value")
+
+
+class EngineInfo(_Out):
+    name: str
+    version: str
+
+
+class SolverInfo(_Out):
+    name: str
+    version: str
+    status: str = Field(description="The solver's own status, mapped honestly (time limit is not optimal)")
+    message: str
+    seconds: float = Field(description="Wall time of the solve (s); a timing field, not reproducible")
+    duals: str | None = Field(description="Where the shadow prices come from, or why there are none")
+
+
+class CostLine(_Out):
+    lever: str | None = None
+    year: str | None = None
+    region: str | None = None
+    cost_gbp: float = Field(description="Committed cost in the year the lever is pulled (£, undiscounted)")
+    present_value_gbp: float = Field(description="Committed cost discounted to the first year (£)")
+    outlay_gbp: float = Field(description="Cash spent in the year, as budgets count it (£, undiscounted)")
+
+
+class Costs(_Out):
+    total_gbp: float | None = Field(description="The objective: present value of all levers plus soft-target penalties (£)")
+    penalties_gbp: float = Field(description="Soft-target shortfall penalties included in the total (£)")
+    by_lever: list[CostLine]
+    by_year: list[CostLine]
+    by_region: list[CostLine]
+    by_lever_year_region: list[CostLine]
+
+
+class TargetResult(_Out):
+    id: str
+    description: str
+    kind: Literal["hard", "soft"]
+    year: str
+    measure: Literal["growth", "level"]
+    minimum: float = Field(description="FTE")
+    maximum: float | None = Field(description="FTE; null for none")
+    achieved: float | None = Field(description="FTE: growth over the baseline or level in post")
+    shortfall: float | None = Field(description="FTE short of the minimum (soft targets only)")
+    marginal_cost_per_fte: float | None = Field(description="£ of total cost per extra FTE on the minimum (the dual)")
+
+
+class WorkforceRow(_Out):
+    stp: str
+    region: str
+    staff_group: str
+    family: str
+    year: str = Field(description="Staff in post at the end of this year; the year before the horizon is the baseline")
+    fte: float
+
+
+class Allocation(_Out):
+    lever: Literal["training", "recruitment", "retention", "exit"]
+    item: str = Field(description="Programme, recruitment source, retention segment or 'exits'")
+    stp: str
+    region: str
+    staff_group: str
+    year: str
+    quantity: float
+    unit: str
+    cost: float = Field(description="£, undiscounted")
+
+
+class ConstraintRow(_Out):
+    family: str
+    name: str
+    stp: str | None
+    region: str | None
+    staff_group: str | None
+    item: str | None
+    year: str | None
+    binding: bool
+    slack: float | None = Field(description="Room left before the limit binds (row units); null for a free row")
+    shadow_price: float | None = Field(description="£ change in total cost per unit increase of the limit")
+
+
+class SolutionFile(_Out):
+    """Solution of an allocation case."""
+
+    schema_version: Literal["1.0"]
+    case: CaseInfo
+    engine: EngineInfo
+    solver: SolverInfo
+    status: str = Field(description="optimal, infeasible, unbounded, time_limit, ...; only optimal carries a plan")
+    objective: float | None = Field(description="Total cost (£ present value, penalties included)")
+    costs: Costs
+    targets: list[TargetResult]
+    workforce: list[WorkforceRow]
+    allocations: list[Allocation]
+    constraints: list[ConstraintRow]
+
+
+def solution_schema() -> dict:
+    """The JSON Schema of the solution file."""
+    schema = SolutionFile.model_json_schema()
+    schema["title"] = "Allocation solution"
+    return schema
+
+
+def _clean(v):
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            return None
+        v = round(v, DECIMALS)
+        return 0.0 if v == 0 else v
+    return v
+
+
+def _records(df: pd.DataFrame, rename: dict | None = None) -> list[dict]:
+    if df is None or df.empty:
+        return []
+    df = df.rename(columns=rename or {})
+    out = []
+    for rec in df.to_dict("records"):
+        out.append({k: _clean(v.item() if hasattr(v, "item") else v) for k, v in rec.items()})
+    return out
+
+
+def solution_dict(sol) -> dict:
+    """The solution as plain data in the shape of :class:`SolutionFile`."""
+    from optimiser import __version__
+
+    case = sol.data.case
+    cost_cols = ["cost_gbp", "present_value_gbp", "outlay_gbp"]
+    costs = sol.costs if not sol.costs.empty else pd.DataFrame(columns=["lever", "year", "region"] + cost_cols)
+    penalties = 0.0
+    if sol.result.x is not None and len(sol.targets):
+        from optimiser.model.build import soft_targets
+
+        soft = soft_targets(sol.data)
+        penalties = float((sol.targets.loc[sol.targets["kind"] == "soft", "shortfall_fte"].to_numpy()
+                           * soft["penalty"].to_numpy()).sum())
+    targets = sol.targets if not sol.targets.empty else None
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "case": {"name": case.name, "scenario": case.scenario, "sha256": case.content_hash,
+                 "first_year": case.years[0], "last_year": case.years[-1],
+                 "price_base_year": case.config.price_base_year, "discount_rate": case.config.discount_rate},
+        "engine": {"name": "mh-workforce-optimiser", "version": __version__},
+        "solver": {"name": sol.result.solver, "version": sol.result.version, "status": sol.result.message or sol.status,
+                   "message": sol.result.message, "seconds": _clean(sol.result.seconds), "duals": sol.result.duals_note},
+        "status": sol.status,
+        "objective": _clean(sol.objective),
+        "costs": {
+            "total_gbp": _clean(sol.objective),
+            "penalties_gbp": _clean(penalties),
+            "by_lever": _records(costs.groupby("lever", as_index=False)[cost_cols].sum()),
+            "by_year": _records(costs.groupby("year", as_index=False)[cost_cols].sum()),
+            "by_region": _records(costs.groupby("region", as_index=False)[cost_cols].sum()),
+            "by_lever_year_region": _records(costs),
+        },
+        "targets": _records(targets, {"target": "id", "minimum_fte": "minimum", "maximum_fte": "maximum",
+                                      "achieved_fte": "achieved", "shortfall_fte": "shortfall"}),
+        "workforce": _records(sol.workforce),
+        "allocations": _records(sol.allocations.drop(columns="present_value_gbp", errors="ignore"), {"cost_gbp": "cost"}),
+        "constraints": _records(sol.constraints),
+    }
+
+
+def solution_json(sol) -> str:
+    """The solution JSON text (sorted keys within records kept in schema order)."""
+    return json.dumps(solution_dict(sol), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,157 @@
+"""Index sets and parameter arrays of a case, ready for LP assembly.
+
+Axes use these letters throughout: ``g`` staff group, ``s`` STP, ``t`` planning year
+(0-based: year 0 is the first planning year; the baseline is the stock before it),
+``p`` programme, ``k`` source.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optimiser.case import Case
+from optimiser.case.tables import NATIONAL, split_list
+from optimiser.case.years import parse_year
+
+
+@dataclass
+class ModelData:
+    """Everything the LP needs from a case, as numpy arrays and small tidy tables."""
+
+    case: Case
+    stps: pd.Index
+    stp_region: np.ndarray  # (S,) region code of each STP
+    regions: pd.Index
+    groups: pd.Index
+    family: np.ndarray  # (G,) family of each group
+    years: list[str]
+    baseline: np.ndarray  # (G, S) FTE in post at the baseline
+    leaver_rate: np.ndarray  # (G, S) share a year
+    mentor_share: np.ndarray  # (G,) share of staff able to mentor
+    programmes: pd.DataFrame  # one row per programme, with integer columns g, f (source, -1), m (mentor, -1)
+    pipeline: pd.DataFrame  # p, s, q (0-based qualification year, may be >= T), students
+    recruit: pd.DataFrame  # open (source, group) pairs: k, g, source, staff_group
+    recruit_cost: np.ndarray  # (KG, S) £ per recruit
+    recruit_retention: np.ndarray  # (KG, S) share still in post after the first year
+    discount: np.ndarray  # (T,) discount factor of each year
+
+    @property
+    def T(self) -> int:
+        return len(self.years)
+
+    @property
+    def S(self) -> int:
+        return len(self.stps)
+
+    @property
+    def G(self) -> int:
+        return len(self.groups)
+
+    def year_index(self, labels) -> np.ndarray:
+        """0-based planning-year index of each year label."""
+        first = parse_year(self.years[0])
+        return np.array([parse_year(y) - first for y in labels], dtype=np.int64)
+
+    def members(self, scope: str) -> np.ndarray:
+        """Indices of the STPs covered by a scope (england, a region or an STP)."""
+        if scope == NATIONAL:
+            return np.arange(self.S)
+        if scope in self.regions:
+            return np.flatnonzero(self.stp_region == scope)
+        return np.array([self.stps.get_loc(scope)])
+
+    def scope_matrix(self, scopes) -> tuple[np.ndarray, np.ndarray]:
+        """(row, stp) index pairs: for each scope in ``scopes``, the STPs it covers."""
+        parts = [(np.full(len(m), i), m) for i, m in enumerate(self.members(s) for s in scopes)]
+        if not parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def target_cells(self, target: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """(group, stp) index pairs counted by a target's filters."""
+        fams, grps = split_list(target["family"]), split_list(target["staff_group"])
+        regs, stps = split_list(target["region"]), split_list(target["stp"])
+        g_ok = np.ones(self.G, bool)
+        if fams:
+            g_ok &= np.isin(self.family, fams)
+        if grps:
+            g_ok &= np.isin(self.groups, grps)
+        s_ok = np.ones(self.S, bool)
+        if regs:
+            s_ok &= np.isin(self.stp_region, regs)
+        if stps:
+            s_ok &= np.isin(self.stps, stps)
+        g, s = np.meshgrid(np.flatnonzero(g_ok), np.flatnonzero(s_ok), indexing="ij")
+        return g.ravel(), s.ravel()
+
+
+def model_data(case: Case) -> ModelData:
+    """Turn a validated case into index sets and parameter arrays."""
+    stp_table = case.table("stps")
+    stps = pd.Index(stp_table["stp"])
+    groups_table = case.table("staff_groups")
+    groups = pd.Index(groups_table["staff_group"])
+    G, S, T = len(groups), len(stps), len(case.years)
+
+    def gs_array(df: pd.DataFrame, stp_col: str, value: str) -> np.ndarray:
+        out = np.zeros((G, S))
+        out[groups.get_indexer(df["staff_group"]), stps.get_indexer(df[stp_col])] = df[value].to_numpy(float)
+        return out
+
+    progs = case.table("programmes").reset_index(drop=True)
+    progs["g"] = groups.get_indexer(progs["staff_group"])
+    progs["f"] = _codes(groups, progs["source_group"])
+    progs["m"] = _codes(groups, progs["mentor_group"])
+    programme_index = pd.Index(progs["programme"])
+
+    pipe = case.table("pipeline")
+    first = parse_year(case.years[0])
+    pipeline = pd.DataFrame({
+        "p": programme_index.get_indexer(pipe["programme"]),
+        "s": stps.get_indexer(pipe["stp"]),
+        "q": np.array([parse_year(y) - first for y in pipe["qualification_year"]], dtype=np.int64),
+        "students": pipe["students"].to_numpy(float),
+    })
+
+    costs = case.table("recruitment_costs")
+    sources = pd.Index(case.table("recruitment_sources")["source"])
+    recruit = costs[["source", "staff_group"]].drop_duplicates().sort_values(["source", "staff_group"]).reset_index(drop=True)
+    recruit["k"] = sources.get_indexer(recruit["source"])
+    recruit["g"] = groups.get_indexer(recruit["staff_group"])
+    pair = pd.MultiIndex.from_frame(recruit[["source", "staff_group"]]).get_indexer(
+        pd.MultiIndex.from_frame(costs[["source", "staff_group"]]))
+    s_idx = stps.get_indexer(costs["area"])
+    recruit_cost = np.zeros((len(recruit), S))
+    recruit_retention = np.ones((len(recruit), S))
+    recruit_cost[pair, s_idx] = costs["cost_per_recruit_gbp"].to_numpy(float)
+    recruit_retention[pair, s_idx] = costs["first_year_retention"].to_numpy(float)
+
+    mentor = groups_table["mentor_share"].to_numpy(float)
+    rate = case.config.discount_rate
+    return ModelData(
+        case=case,
+        stps=stps,
+        stp_region=stp_table["region"].to_numpy(),
+        regions=pd.Index(case.table("regions")["region"]),
+        groups=groups,
+        family=groups_table["family"].to_numpy(),
+        years=case.years,
+        baseline=gs_array(case.table("baseline_workforce"), "stp", "fte_in_post"),
+        leaver_rate=gs_array(case.table("leaver_rates"), "area", "leaver_rate"),
+        mentor_share=mentor,
+        programmes=progs,
+        pipeline=pipeline,
+        recruit=recruit,
+        recruit_cost=recruit_cost,
+        recruit_retention=recruit_retention,
+        discount=(1.0 + rate) ** -np.arange(T, dtype=float),
+    )
+
+
+def _codes(index: pd.Index, values: pd.Series) -> np.ndarray:
+    out = np.full(len(values), -1, dtype=np.int64)
+    present = values.notna().to_numpy()
+    out[present] = index.get_indexer(values[present])
+    return out

@@ -1,0 +1,157 @@
+"""A solved case as pandas tables, in the planner's words."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from optimiser.model.data import ModelData
+from optimiser.model.lp import LinearProgram
+from optimiser.solvers.base import SolverResult
+
+#: Variable block -> (lever, unit) as reported in allocations.
+LEVERS = {
+    "training_starts": ("training", "starts"),
+    "recruits": ("recruitment", "recruits"),
+    "leavers_retained": ("retention", "leavers retained"),
+    "planned_exits": ("exit", "FTE"),
+}
+TOL = 1e-7
+
+
+@dataclass
+class Solution:
+    """The result of solving a case.
+
+    Attributes:
+        status: ``optimal``, ``infeasible``, ``time_limit``, ... (see ``optimiser.solvers.base.STATUSES``).
+        objective: total cost (£ present value, including soft-target penalties), when solved.
+        workforce: staff in post (FTE) by STP, staff group and year (the baseline year included).
+        allocations: every lever used: lever, item, STP, staff group, year, quantity, unit, cost (£).
+        costs: cost by lever, year and region (£ undiscounted, £ present value, £ cash outlay).
+        targets: each target's minimum, maximum, achieved, shortfall and marginal cost (£ per FTE).
+        constraints: every row of the LP with labels, slack, binding flag and shadow price (£ per unit).
+    """
+
+    case_name: str
+    scenario: str | None
+    case_hash: str
+    result: SolverResult
+    workforce: pd.DataFrame = field(default_factory=pd.DataFrame)
+    allocations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    costs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    constraints: pd.DataFrame = field(default_factory=pd.DataFrame)
+    data: ModelData | None = None
+    lp: LinearProgram | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage; not reproducible
+
+    @property
+    def status(self) -> str:
+        return self.result.status
+
+    @property
+    def objective(self) -> float | None:
+        return self.result.objective
+
+    def to_json(self) -> str:
+        """The solution JSON (``schemas/solution.schema.json``); the same case gives the same bytes but timings."""
+        from optimiser.export.solution import solution_json
+
+        return solution_json(self)
+
+
+def extract(lp: LinearProgram, data: ModelData, result: SolverResult) -> Solution:
+    """Tables of a solved LP."""
+    case = data.case
+    sol = Solution(case.name, case.scenario, case.content_hash, result, data=data)
+    sol.targets = _targets(lp, data, result)
+    if result.x is None:
+        return sol
+    x = result.x
+    H = lp.variables["staff_in_post"]
+    family = dict(zip(data.groups, data.family))
+    wf = H.labels.assign(fte=x[H.offset:H.offset + H.size])
+    base_year = _previous_year(data.years[0])
+    g, s = np.meshgrid(np.arange(data.G), np.arange(data.S), indexing="ij")
+    baseline = pd.DataFrame({"stp": data.stps.to_numpy(object)[s.ravel()], "region": data.stp_region.astype(object)[s.ravel()],
+                             "staff_group": data.groups.to_numpy(object)[g.ravel()], "year": base_year,
+                             "fte": data.baseline.ravel()})
+    wf = pd.concat([baseline, wf[["stp", "region", "staff_group", "year", "fte"]]], ignore_index=True)
+    wf["family"] = wf["staff_group"].map(family)
+    sol.workforce = wf[["stp", "region", "staff_group", "family", "year", "fte"]]
+
+    parts = []
+    for name, (lever, unit) in LEVERS.items():
+        block = lp.variables[name]
+        q = x[block.offset:block.offset + block.size]
+        used = q > TOL
+        parts.append(block.labels[used].assign(lever=lever, quantity=q[used], unit=unit,
+                                               cost_gbp=q[used] * block.unit_cost[used],
+                                               present_value_gbp=q[used] * lp.cost[block.offset:block.offset + block.size][used]))
+    alloc = pd.concat(parts, ignore_index=True)
+    sol.allocations = alloc[["lever", "item", "stp", "region", "staff_group", "year", "quantity", "unit", "cost_gbp",
+                             "present_value_gbp"]]
+    sol.costs = _costs(lp, data, sol.allocations)
+    sol.constraints = _constraints(lp, result)
+    return sol
+
+
+def _previous_year(label: str) -> str:
+    from optimiser.case.years import parse_year, year_label
+
+    return year_label(parse_year(label) - 1)
+
+
+def _costs(lp: LinearProgram, data: ModelData, alloc: pd.DataFrame) -> pd.DataFrame:
+    """By lever, year and region: committed cost (£, in the year a lever is pulled), its present
+    value (£) and cash outlay (£: a training place's cost spread evenly over its course years
+    inside the horizon, as budgets count it)."""
+    keys = ["lever", "year", "region"]
+    committed = alloc.groupby(keys)[["cost_gbp", "present_value_gbp"]].sum()
+    duration = dict(zip(data.programmes["programme"], data.programmes["duration_years"]))
+    year_pos = {y: i for i, y in enumerate(data.years)}
+    spread = []
+    for lag in range(int(data.programmes["duration_years"].max()) if len(data.programmes) else 0):
+        tr = alloc[alloc["lever"] == "training"]
+        d = tr["item"].map(duration)
+        t = tr["year"].map(year_pos) + lag
+        ok = (lag < d) & (t < data.T)
+        spread.append(pd.DataFrame({"lever": "training", "year": [data.years[i] for i in t[ok]],
+                                    "region": tr["region"][ok], "outlay_gbp": (tr["cost_gbp"] / d)[ok]}))
+    other = alloc[alloc["lever"] != "training"][keys].assign(outlay_gbp=alloc["cost_gbp"])
+    outlay = pd.concat(spread + [other], ignore_index=True).groupby(keys)["outlay_gbp"].sum()
+    table = committed.join(outlay, how="outer").fillna(0.0).reset_index()
+    return table.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def _targets(lp: LinearProgram, data: ModelData, result: SolverResult) -> pd.DataFrame:
+    tg = data.case.table("targets").reset_index(drop=True)
+    rows = next(b for b in lp.row_blocks if b.name == "target_minimum").rows
+    achieved = shortfall = dual = np.full(len(tg), np.nan)
+    if result.x is not None:
+        short = lp.variables["target_shortfall"]
+        shortfall = np.zeros(len(tg))
+        shortfall[np.flatnonzero((tg["kind"] == "soft").to_numpy())] = result.x[short.offset:short.offset + short.size]
+        offset = lp.row_lower[rows] - tg["minimum_fte"].to_numpy(float)  # baseline FTE for growth targets, else 0
+        achieved = result.row_activity[rows] - shortfall - offset
+    if result.row_dual is not None:
+        dual = result.row_dual[rows]
+    return pd.DataFrame({
+        "target": tg["target"], "description": tg["description"], "kind": tg["kind"], "year": tg["year"],
+        "measure": tg["measure"], "minimum_fte": tg["minimum_fte"], "maximum_fte": tg["maximum_fte"],
+        "achieved_fte": achieved, "shortfall_fte": shortfall, "marginal_cost_per_fte": dual,
+    })
+
+
+def _constraints(lp: LinearProgram, result: SolverResult) -> pd.DataFrame:
+    rl = lp.row_labels()
+    act, lo, up = result.row_activity, lp.row_lower, lp.row_upper
+    slack = np.where(np.isfinite(up), up - act, np.inf)
+    slack = np.minimum(slack, np.where(np.isfinite(lo), act - lo, np.inf))
+    scale = np.maximum(1.0, np.abs(np.where(np.isfinite(up), up, lo)))
+    rl["slack"] = np.where(np.isfinite(slack), slack, np.nan)
+    rl["binding"] = np.abs(np.nan_to_num(slack, nan=np.inf)) <= 1e-6 * scale
+    rl["shadow_price"] = result.row_dual if result.row_dual is not None else np.nan
+    return rl.rename(columns={"block": "name"})

@@ -1,0 +1,78 @@
+"""HiGHS through highspy: the whole matrix passed in one call; the solver object kept for warm re-solves."""
+from __future__ import annotations
+
+import time
+
+import highspy
+import numpy as np
+
+from optimiser.case.config import SolverSettings
+from optimiser.model.lp import LinearProgram
+from optimiser.solvers.base import SolverResult
+
+_STATUS = {
+    highspy.HighsModelStatus.kOptimal: "optimal",
+    highspy.HighsModelStatus.kInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnbounded: "unbounded",
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible_or_unbounded",
+    highspy.HighsModelStatus.kTimeLimit: "time_limit",
+    highspy.HighsModelStatus.kIterationLimit: "time_limit",
+    highspy.HighsModelStatus.kInterrupt: "interrupted",
+    highspy.HighsModelStatus.kSolveError: "numerical_trouble",
+    highspy.HighsModelStatus.kPostsolveError: "numerical_trouble",
+}
+
+
+def highs_version() -> str:
+    h = highspy.Highs()
+    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+
+class HighsSolver:
+    """A live HiGHS instance holding one LP; later solves start from the last basis."""
+
+    name = "highs"
+
+    def __init__(self, lp: LinearProgram, settings: SolverSettings | None = None):
+        settings = settings or SolverSettings()
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        if settings.time_limit_seconds is not None:
+            self.highs.setOptionValue("time_limit", float(settings.time_limit_seconds))
+        if settings.mip_gap is not None:
+            self.highs.setOptionValue("mip_rel_gap", float(settings.mip_gap))
+        if settings.threads is not None:
+            self.highs.setOptionValue("threads", int(settings.threads))
+        if settings.random_seed is not None:
+            self.highs.setOptionValue("random_seed", int(settings.random_seed))
+        a = lp.matrix()
+        integrality = lp.integrality.astype(np.int32)
+        status = self.highs.passModel(
+            lp.num_col, lp.num_row, a.nnz, int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMinimize), 0.0,
+            lp.cost, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper,
+            a.indptr.astype(np.int32), a.indices.astype(np.int32), a.data, integrality,
+        )
+        if status == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS rejected the model")
+        self.is_mip = bool(integrality.any())
+
+    def solve(self) -> SolverResult:
+        start = time.perf_counter()
+        self.highs.run()
+        seconds = time.perf_counter() - start
+        model_status = self.highs.getModelStatus()
+        status = _STATUS.get(model_status, "error")
+        result = SolverResult(self.name, highs_version(), status, seconds,
+                              message=self.highs.modelStatusToString(model_status))
+        if status == "optimal":
+            sol = self.highs.getSolution()
+            result.objective = float(self.highs.getInfo().objective_function_value)
+            result.x = np.asarray(sol.col_value)
+            result.row_activity = np.asarray(sol.row_value)
+            if sol.dual_valid:
+                result.row_dual = np.asarray(sol.row_dual)
+                result.col_dual = np.asarray(sol.col_dual)
+                result.duals_note = "from the LP solve"
+            else:
+                result.duals_note = "HiGHS gave no duals for this solve"
+        return result
