@@ -101,12 +101,29 @@ def print_summary(sol) -> None:
     if len(soft):
         out.print(f"Soft targets: {int((soft['shortfall_fte'] > 1e-6).sum())} of {len(soft)} short, "
                   f"{soft['shortfall_fte'].sum():,.1f} FTE in all")
-    c = sol.constraints
-    limits = c[c["binding"] & (c["family"] != "stock_flow") & (c["family"] != "targets") & c["shadow_price"].notna()]
-    top = limits.assign(size=limits["shadow_price"].abs()).sort_values("size", ascending=False, kind="stable").head(10)
-    table = pd.DataFrame({"constraint": [describe_row(r) for _, r in top.iterrows()],
-                          "shadow_price_gbp_per_unit": top["shadow_price"].to_numpy()})
-    out.print(_frame(table, "Ten costliest binding limits (£ change in cost per extra unit of the limit)"))
+    out.print(_frame(costliest_limits(sol.constraints), "Ten costliest binding limits "
+                     "(£ change in total cost per extra unit of the limit; rows alike but for the STP counted once)"))
+
+
+def costliest_limits(constraints: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The ``n`` binding limits with the largest shadow prices, in words.
+
+    Rows that differ only by STP and share a shadow price are shown once with a count.
+    """
+    c = constraints[constraints["binding"] & ~constraints["family"].isin(["stock_flow", "targets"])
+                    & constraints["shadow_price"].notna() & (constraints["shadow_price"].abs() > 1e-9)]
+    c = c.assign(price=c["shadow_price"].round(2), size=c["shadow_price"].abs())
+    keys = ["name", "item", "staff_group", "year", "price"]
+    grouped = c.fillna({k: "" for k in ["item", "staff_group", "year"]}).groupby(keys, sort=False)
+    top = grouped.agg(stps=("stp", "nunique"), first_stp=("stp", "first"), region=("region", "first"),
+                      size=("size", "first")).reset_index()
+    top = top.sort_values(["size", "name"], ascending=[False, True], kind="stable").head(n)
+    words = []
+    for _, r in top.iterrows():
+        where = f"{r['stps']} STPs" if r["stps"] > 1 else (r["first_stp"] or r["region"] or "England")
+        words.append(describe_row({"name": r["name"], "item": r["item"], "staff_group": r["staff_group"],
+                                   "stp": where, "region": None, "year": r["year"]}))
+    return pd.DataFrame({"constraint": words, "shadow_price_gbp_per_unit": top["price"].to_numpy(float)})
 
 
 @app.command()

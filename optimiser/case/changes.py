@@ -61,6 +61,10 @@ def parse_changes(data: Any, file: str) -> tuple[ScenarioFile | None, list[Probl
 
 def apply_setting(config: dict, change: Change, file: str, n: int) -> list[Problem]:
     """Set a (dotted) field of the case.yaml settings in place."""
+    if change.setting in _FIXED_SETTINGS or change.setting.split(".")[0] == "tables":
+        return [Problem(file, "cannot be changed by a scenario: the tables are read and resolved for the base case's "
+                              "files and planning years; make a copy of the case instead",
+                        row=n, column="setting", value=change.setting)]
     *path, last = change.setting.split(".")
     node = config
     for part in path:
@@ -72,6 +76,10 @@ def apply_setting(config: dict, change: Change, file: str, n: int) -> list[Probl
                               "or solver.time_limit_seconds", row=n, column="setting", value=change.setting)]
     node[last] = change.set
     return []
+
+
+#: Settings fixed when the tables are resolved (``tables.*`` too): a change would leave them inconsistent.
+_FIXED_SETTINGS = {"first_year", "last_year", "tables"}
 
 
 def _known_settings(path: list[str]) -> set[str]:

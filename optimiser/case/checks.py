@@ -32,18 +32,18 @@ def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame], incomplete: 
             key = ", ".join(f"{k}={row[k]}" for k in TABLES[name].keys if row[k] is not None)
             problems.append(_at(row, f"duplicate key ({key}); each key may appear once", TABLES[name].keys[0]))
 
-    regions = set(tables["regions"]["region"])
-    stps = set(tables["stps"]["stp"])
-    groups = set(tables["staff_groups"]["staff_group"])
-    programmes = set(tables["programmes"]["programme"])
-    sources = set(tables["recruitment_sources"]["source"])
-    areas = regions | stps | {NATIONAL}
-    for code in sorted(regions & stps):
+    def codes(name: str) -> set | None:  # None: some rows were left out, so the codes are not all known
+        return None if name in incomplete else set(tables[name][TABLES[name].keys[0]])
+
+    regions, stps, groups = codes("regions"), codes("stps"), codes("staff_groups")
+    programmes, sources = codes("programmes"), codes("recruitment_sources")
+    areas = None if regions is None or stps is None else regions | stps | {NATIONAL}
+    for code in sorted(set(tables["regions"]["region"]) & set(tables["stps"]["stp"])):
         problems.append(Problem(TABLES["stps"].name + ".csv", "STP and region codes must differ", column="stp", value=code))
 
-    def refs(name: str, column: str, known: set, what: str, optional: bool = False) -> None:
+    def refs(name: str, column: str, known: set | None, what: str, optional: bool = False) -> None:
         df = tables.get(name)
-        if df is None or _KNOWN_FROM[what.split(" (")[0]] in incomplete:
+        if df is None or known is None:
             return
         bad = ~df[column].isin(known) & (df[column].notna() | (not optional))
         for _, row in df[bad].iterrows():
@@ -91,15 +91,10 @@ def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame], incomplete: 
                 problems.append(_at(row, "to_year must not be before from_year", "to_year", row["to_year"]))
 
     problems += _check_programmes(tables, first, last)
-    if "recruitment_costs" not in incomplete:
-        problems += _check_sources(tables)
-    problems += _check_targets(tables, groups, regions, stps, incomplete)
+    if "recruitment_costs" not in incomplete and groups is not None and sources is not None:
+        problems += _check_sources(tables, groups, sources)
+    problems += _check_targets(tables, groups, regions, stps)
     return problems
-
-
-#: The table that defines the codes each kind of reference names.
-_KNOWN_FROM = {"region": "regions", "STP": "stps", "staff group": "staff_groups", "programme": "programmes",
-               "recruitment source": "recruitment_sources", "area": "stps", "scope": "stps"}
 
 
 def _check_programmes(tables: dict[str, pd.DataFrame], first: int, last: int) -> list[Problem]:
@@ -130,13 +125,14 @@ def _check_programmes(tables: dict[str, pd.DataFrame], first: int, last: int) ->
     return problems
 
 
-def _check_sources(tables: dict[str, pd.DataFrame]) -> list[Problem]:
+def _check_sources(tables: dict[str, pd.DataFrame], groups: set, sources: set) -> list[Problem]:
+    """A pool for one staff group needs the source to be open to it (unknown codes are reported elsewhere)."""
     problems = []
     pools = tables.get("recruitment_pools")
     if pools is None:
         return problems
     open_pairs = set(zip(tables["recruitment_costs"]["source"], tables["recruitment_costs"]["staff_group"]))
-    for _, row in pools[pools["staff_group"].notna()].iterrows():
+    for _, row in pools[pools["staff_group"].isin(groups) & pools["source"].isin(sources)].iterrows():
         if (row["source"], row["staff_group"]) not in open_pairs:
             problems.append(_at(row, f"source '{row['source']}' is not open to this staff group "
                                      "(no row in recruitment_costs)", "staff_group", row["staff_group"]))
@@ -162,20 +158,18 @@ def _check_retention(tables: dict[str, pd.DataFrame]) -> list[Problem]:
     return problems
 
 
-def _check_targets(tables, groups: set, regions: set, stps: set, incomplete: frozenset[str] = frozenset()) -> list[Problem]:
+def _check_targets(tables, groups: set | None, regions: set | None, stps: set | None) -> list[Problem]:
+    """Target filters name known codes and select some staff group (``None``: codes not all known)."""
     problems = []
     families = dict(zip(tables["staff_groups"]["staff_group"], tables["staff_groups"]["family"]))
     for _, row in tables["targets"].iterrows():
-        unknown = False
+        unknown = groups is None  # a staff group left out might be the one selected
         for column, known, what in (("staff_group", groups, "staff group"), ("region", regions, "region"), ("stp", stps, "STP")):
-            if _KNOWN_FROM[what] in incomplete:
-                unknown = True
-                continue
-            for item in split_list(row[column]):
+            for item in split_list(row[column]) if known is not None else []:
                 if item not in known:
                     unknown = True
                     problems.append(_at(row, f"unknown {what}; expected one of {_few(known)}", column, item))
-        chosen = [g for g in groups if (not split_list(row["family"]) or families[g] in split_list(row["family"]))
+        chosen = [g for g in families if (not split_list(row["family"]) or families[g] in split_list(row["family"]))
                   and (not split_list(row["staff_group"]) or g in split_list(row["staff_group"]))]
         if not chosen and not unknown:
             problems.append(_at(row, "the family and staff_group filters select no staff group", "staff_group",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 
 from optimiser.case.broadcast import area_members, broadcast
 from optimiser.case.changes import Change, apply_setting, apply_table_change, parse_changes
-from optimiser.case.checks import check_case, check_coverage
+from optimiser.case.checks import check_case, check_resolved
 from optimiser.case.config import CaseConfig
 from optimiser.case.problems import CaseError, Problem
 from optimiser.case.rows import ORIGIN, read_csv, validate_rows
@@ -55,7 +56,7 @@ class Case:
             return pd.DataFrame(columns=list(TABLES[name].row.model_fields))
         return df.drop(columns=ORIGIN)
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """sha256 of the case content after changes: settings and every resolved table."""
         digest = hashlib.sha256()
@@ -100,19 +101,22 @@ def load_case(path: str | Path, scenario: str | None = None) -> Case:
         raise CaseError([_config_problem(err, "case.yaml") for err in exc.errors()]) from None
 
     tables: dict[str, pd.DataFrame] = {}
+    incomplete: set[str] = set()  # tables with rows left out for bad cells
     for name, spec in TABLES.items():
         df, found = read_csv(folder, getattr(config.tables, name), spec)
         problems += found
         if df is not None:
             tables[name], found = validate_rows(df, spec)
             problems += found
-    if len(problems) or any(TABLES[n].required and n not in tables for n in TABLES):
+            if found:
+                incomplete.add(name)
+    if any(TABLES[n].required and n not in tables for n in TABLES):
         raise CaseError(problems)
-    problems += check_case(config, tables)
+    problems += check_case(config, tables, frozenset(incomplete))  # in the same pass as the row problems
     if problems:
         raise CaseError(problems)
     tables = _resolve(config, tables)
-    problems += check_coverage(tables, config)
+    problems += check_resolved(tables, config)
     if problems:
         raise CaseError(problems)
 
@@ -160,13 +164,14 @@ def _apply(config: CaseConfig, tables: dict[str, pd.DataFrame], changes: list[Ch
     try:
         new_config = CaseConfig.model_validate(settings)
     except ValidationError as exc:
-        problems += [_config_problem(err, file) for err in exc.errors()]
+        number = {c.setting: n for n, c in enumerate(changes, start=1) if c.setting is not None}
+        problems += [replace(p, row=number.get(p.column)) for p in (_config_problem(err, file) for err in exc.errors())]
         new_config = config
     for name in sorted(changed):
         tables[name], found = validate_rows(tables[name], TABLES[name])
         problems += found
     if not problems:
-        problems += check_case(new_config, tables) + check_coverage(tables, new_config)
+        problems += check_case(new_config, tables) + check_resolved(tables, new_config)
     if problems:
         raise CaseError(problems)
     return new_config, _resolve(new_config, tables)

@@ -28,7 +28,8 @@ class Problem:
             where += f", {'row' if self.file.endswith('.csv') else 'change'} {self.row}"
         if self.column:
             where += f", column '{self.column}'"
-        shown = "" if self.value is None else f": {self.value!r}"
+        value = self.value.item() if hasattr(self.value, "item") else self.value  # numpy scalar -> plain number
+        shown = "" if value is None else f": {value!r}"
         return f"{where}{shown} — {self.expected}"
 
 

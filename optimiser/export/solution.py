@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -136,22 +137,32 @@ def solution_schema() -> dict:
 
 
 def _clean(v):
+    """Round a float to ``DECIMALS`` places (no -0.0); NaN and infinity become null."""
     if isinstance(v, float):
         if math.isnan(v) or math.isinf(v):
             return None
-        v = round(v, DECIMALS)
-        return 0.0 if v == 0 else v
+        return round(v, DECIMALS) + 0.0
     return v
 
 
-def _records(df: pd.DataFrame, rename: dict | None = None) -> list[dict]:
+def _records(df: pd.DataFrame | None, rename: dict | None = None) -> list[dict]:
+    """A table as a list of records, floats rounded as by :func:`_clean` (vectorised)."""
     if df is None or df.empty:
         return []
     df = df.rename(columns=rename or {})
-    out = []
-    for rec in df.to_dict("records"):
-        out.append({k: _clean(v.item() if hasattr(v, "item") else v) for k, v in rec.items()})
-    return out
+    columns = []
+    for c in df.columns:
+        col = df[c]
+        if pd.api.types.is_float_dtype(col):
+            v = col.to_numpy(float).round(DECIMALS) + 0.0
+            values = v.tolist()
+            if not np.isfinite(v).all():
+                values = [x if ok else None for x, ok in zip(values, np.isfinite(v))]
+        else:
+            values = [None if x is None or (isinstance(x, float) and math.isnan(x)) else x for x in col.tolist()]
+        columns.append(values)
+    names = list(df.columns)
+    return [dict(zip(names, row)) for row in zip(*columns)]
 
 
 def solution_dict(sol) -> dict:
@@ -196,8 +207,8 @@ def solution_dict(sol) -> dict:
 
 
 def solution_json(sol) -> str:
-    """The solution JSON text (sorted keys within records kept in schema order)."""
-    return json.dumps(solution_dict(sol), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    """The solution JSON text: compact, keys in schema order, records in the LP's fixed order."""
+    return json.dumps(solution_dict(sol), separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def write_atomic(path: Path, text: str) -> None:

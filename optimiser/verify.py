@@ -1,0 +1,856 @@
+"""Independent check of a solution file against the case it claims to solve (``optimiser verify``).
+
+From the case tables and the exported solution JSON alone, with no solver and none of the LP
+builder (``optimiser.model``, ``constraints/``, ``optimiser.solvers``, ``optimiser.solution``),
+every equation of MODEL.md is re-derived and checked, as numpy arrays:
+
+========================  ==========================================================================
+family                    what is checked (one check per row of the model, or per reported figure)
+========================  ==========================================================================
+stock_flow                ``H[g,s,t]`` equals the flow of MODEL.md §1 for every group, STP and year
+retention                 ``R[g,s,t,j] ≤ φ_j·a[g,s]·H[g,s,t-1]`` for every segment the case offers
+upskilling_source         ``X[p,s,t] ≤ σ_p·H[f(p),s,t-1]``
+placements                ``Σ_{s∈scope} Σ_p w_p·ST[p,s,t] ≤ PC`` (pipeline students included)
+mentoring                 ``Σ_{p: m(p)=m} ST[p,s,t]/ρ_p ≤ μ_m·H[m,s,t-1]``
+course_capacity           ``Σ_{s∈scope} X[p,s,t] ≤ CC``
+recruitment_pools         ``Σ_{g, s∈scope} Rec[k,g,s,t] ≤ Pool``
+establishment             ``Σ_{s∈scope} H[g,s,t] ≤ posts``
+budget                    cash outlay (training spread over the course years inside the horizon,
+                          recruitment, retention, exits; undiscounted) within each budget row
+targets                   minimum (with the soft shortfall) and maximum of every target; the reported
+                          achieved, shortfall, minimum and maximum equal the recomputed ones
+costs                     each allocation's cost = quantity × the case's unit cost; costs by lever,
+                          year and region (committed, present value, outlay) add up to the allocations;
+                          total, objective and penalties equal the recomputed objective
+bounds                    quantities, staff in post and shortfalls ≥ 0; exits within their limit; levers
+                          used only where the case offers them; integer programmes whole, with their
+                          minimum cohort
+baseline                  the baseline year's staff in post equal the case's
+========================  ==========================================================================
+
+A check passes when its violation is within ``TOLERANCE`` (1e-6) of ``max(1, magnitude of its terms)``,
+after allowing for the file's rounding (every figure is written to 6 decimals, so each figure read
+is known to ±5e-7; that allowance is added per figure, weighted by its coefficient).
+
+Besides the families, the report lists *problems* that make the file unusable as a plan of this
+case: a status other than optimal, a case sha256 that differs from the loaded case (another case
+or scenario), labels the case does not know, missing or duplicated rows.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from optimiser.case import Case, CaseError, load_case
+from optimiser.case.tables import NATIONAL, split_list
+from optimiser.case.years import parse_year, year_label
+
+#: Relative tolerance of every check.
+TOLERANCE = 1e-6
+#: Half a unit in the last place of the file's figures (they are written to 6 decimals).
+ROUNDING = 5e-7
+
+FAMILIES = ["stock_flow", "retention", "upskilling_source", "placements", "mentoring", "course_capacity",
+            "recruitment_pools", "establishment", "budget", "targets", "costs", "bounds", "baseline"]
+LEVERS = ("training", "recruitment", "retention", "exit")
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+@dataclass
+class FamilyResult:
+    """Checks of one family: how many, the largest violation and where it is."""
+
+    family: str
+    checks: int = 0
+    violation: float = 0.0  # largest violation in the row's units (FTE, £, starts, ...)
+    relative: float = 0.0  # that violation beyond the rounding allowance, over max(1, magnitude)
+    where: str = ""
+    failed: int = 0  # checks beyond the tolerance
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    def add(self, violation, magnitude, where: Callable[[int], str], allowance=0.0) -> None:
+        """Record a block of checks: ``violation ≥ 0`` (NaN counts as infinite), per check."""
+        v = np.asarray(violation, float)
+        shape = v.shape
+        v = np.nan_to_num(v.ravel(), nan=np.inf)
+        if v.size == 0:
+            return
+        scale = np.maximum(1.0, np.abs(np.broadcast_to(np.asarray(magnitude, float), shape).ravel()))
+        scale = np.nan_to_num(scale, nan=1.0, posinf=1.0)
+        excess = np.maximum(0.0, v - np.broadcast_to(np.asarray(allowance, float), shape).ravel())
+        rel = excess / scale
+        self.checks += v.size
+        self.failed += int((rel > TOLERANCE).sum())
+        i = int(np.argmax(rel)) if rel.max() > 0 else int(np.argmax(v))
+        if (rel[i], v[i]) > (self.relative, self.violation):
+            self.relative, self.violation = float(rel[i]), float(v[i])
+            self.where = where(i) if v[i] > 0 else ""
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of :func:`verify_solution`.
+
+    Attributes:
+        case_name, scenario: the loaded case the solution was checked against.
+        status: the solution's status (only ``optimal`` carries a plan to check).
+        families: one result per constraint family (see the module docstring), in ``FAMILIES`` order.
+        problems: reasons the file is not a plan of this case (each one fails the verification).
+    """
+
+    case_name: str
+    scenario: str | None
+    status: str
+    families: list[FamilyResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.families) and all(f.ok for f in self.families)
+
+    @property
+    def checks(self) -> int:
+        return sum(f.checks for f in self.families)
+
+    def family(self, name: str) -> FamilyResult:
+        return next(f for f in self.families if f.family == name)
+
+    @property
+    def failed_families(self) -> list[str]:
+        return [f.family for f in self.families if not f.ok]
+
+
+class SolutionFileError(ValueError):
+    """The solution file cannot be read as a solution JSON."""
+
+
+# --------------------------------------------------------------------------------------------------
+# The case as arrays (built here from the tables, independently of optimiser.model)
+# --------------------------------------------------------------------------------------------------
+
+class _Case:
+    """Index sets and parameters of a case as numpy arrays; t is 0-based over the planning years."""
+
+    def __init__(self, case: Case):
+        self.case = case
+        stps = case.table("stps")
+        self.stps = pd.Index(stps["stp"])
+        self.stp_region = stps["region"].to_numpy(object)
+        self.regions = pd.Index(case.table("regions")["region"])
+        groups = case.table("staff_groups")
+        self.groups = pd.Index(groups["staff_group"])
+        self.family = groups["family"].to_numpy(object)
+        self.mentor_share = groups["mentor_share"].to_numpy(float)
+        self.years = list(case.years)
+        self.base_year = year_label(parse_year(self.years[0]) - 1)
+        self.all_years = pd.Index([self.base_year] + self.years)  # position 0 is the baseline
+        G, S, T = self.G, self.S, self.T = len(self.groups), len(self.stps), len(self.years)
+        self.discount = (1.0 + case.config.discount_rate) ** -np.arange(T, dtype=float)
+
+        def gs(df, stp_col, col, fill=0.0):
+            out = np.full((G, S), fill)
+            out[self.groups.get_indexer(df["staff_group"]), self.stps.get_indexer(df[stp_col])] = df[col].to_numpy(float)
+            return out
+
+        self.baseline = gs(case.table("baseline_workforce"), "stp", "fte_in_post")
+        self.leaver_rate = gs(case.table("leaver_rates"), "area", "leaver_rate")
+
+        progs = case.table("programmes").reset_index(drop=True)
+        self.programmes = pd.Index(progs["programme"])
+        self.prog_group = self.groups.get_indexer(progs["staff_group"])
+        self.prog_source = _codes(self.groups, progs["source_group"])
+        self.prog_mentor = _codes(self.groups, progs["mentor_group"])
+        self.duration = progs["duration_years"].to_numpy(np.int64)
+        self.completion = progs["completion_rate"].to_numpy(float)
+        self.take_up = progs["take_up_rate"].to_numpy(float)
+        self.place_cost = progs["cost_per_place_gbp"].to_numpy(float)
+        self.placement_use = progs["placement_use"].to_numpy(float)
+        self.per_mentor = progs["students_per_mentor"].to_numpy(float)
+        self.source_share = progs["max_source_share"].to_numpy(float)
+        self.integer = progs["integer"].to_numpy(bool)
+        self.min_cohort = progs["min_cohort"].to_numpy(float)
+        P = len(progs)
+
+        pipe = case.table("pipeline")
+        self.pipe_p = self.programmes.get_indexer(pipe["programme"])
+        self.pipe_s = self.stps.get_indexer(pipe["stp"])
+        self.pipe_q = self.year_index(pipe["qualification_year"])
+        self.pipe_n = pipe["students"].to_numpy(float)
+        # pipeline students in training in year t: every planning year up to and including qualification
+        self.pipe_students = np.zeros((P, S, T))
+        for p, s, q, n in zip(self.pipe_p, self.pipe_s, self.pipe_q, self.pipe_n):
+            self.pipe_students[p, s, : min(q, T - 1) + 1] += n
+
+        self.sources = pd.Index(case.table("recruitment_sources")["source"])
+        K = len(self.sources)
+        rc = case.table("recruitment_costs")
+        k, g, s = self.sources.get_indexer(rc["source"]), self.groups.get_indexer(rc["staff_group"]), self.stps.get_indexer(rc["area"])
+        self.rec_open = np.zeros((K, G, S), bool)
+        self.rec_cost = np.zeros((K, G, S))
+        self.rec_retention = np.ones((K, G, S))
+        self.rec_open[k, g, s] = True
+        self.rec_cost[k, g, s] = rc["cost_per_recruit_gbp"].to_numpy(float)
+        self.rec_retention[k, g, s] = rc["first_year_retention"].to_numpy(float)
+
+        seg = case.table("retention_segments")
+        self.segments = pd.Index(sorted(set(int(x) for x in seg["segment"])), dtype=np.int64)
+        J = len(self.segments)
+        g, s, j = self.groups.get_indexer(seg["staff_group"]), self.stps.get_indexer(seg["area"]), self.segments.get_indexer(seg["segment"].astype(np.int64))
+        self.seg_exists = np.zeros((G, S, J), bool)
+        self.seg_share = np.zeros((G, S, J))
+        self.seg_cost = np.zeros((G, S, J))
+        self.seg_exists[g, s, j] = True
+        self.seg_share[g, s, j] = seg["share_of_leavers"].to_numpy(float)
+        self.seg_cost[g, s, j] = seg["cost_per_avoided_leaver_gbp"].to_numpy(float)
+
+        ex = case.table("exits")
+        g, s, t = self.groups.get_indexer(ex["staff_group"]), self.stps.get_indexer(ex["area"]), self.year_index(ex["year"])
+        self.exit_allowed = np.zeros((G, S, T), bool)
+        self.exit_cost = np.zeros((G, S, T))
+        self.exit_max = np.full((G, S, T), np.inf)
+        self.exit_allowed[g, s, t] = True
+        self.exit_cost[g, s, t] = ex["cost_per_exit_gbp"].to_numpy(float)
+        self.exit_max[g, s, t] = pd.to_numeric(ex["max_exits_fte"], errors="coerce").fillna(np.inf).to_numpy(float)
+
+    def year_index(self, labels) -> np.ndarray:
+        first = parse_year(self.years[0])
+        return np.array([parse_year(y) - first for y in labels], dtype=np.int64)
+
+    def members(self, scopes) -> np.ndarray:
+        """(rows, S) bool: the STPs each scope (england, a region or an STP) covers."""
+        scopes = np.asarray(list(scopes), dtype=object)[:, None]
+        stps, regions = self.stps.to_numpy(object)[None, :], self.stp_region[None, :]
+        return (scopes == NATIONAL) | (scopes == regions) | (scopes == stps)
+
+
+def _codes(index: pd.Index, values: pd.Series) -> np.ndarray:
+    out = np.full(len(values), -1, dtype=np.int64)
+    present = values.notna().to_numpy()
+    out[present] = index.get_indexer(values[present])
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# The solution as arrays
+# --------------------------------------------------------------------------------------------------
+
+_WORKFORCE = ["stp", "region", "staff_group", "family", "year", "fte"]
+_ALLOCATION = ["lever", "item", "stp", "region", "staff_group", "year", "quantity", "unit", "cost"]
+_COSTS = ["cost_gbp", "present_value_gbp", "outlay_gbp"]
+
+
+def _records(solution: dict, key: str, columns: list[str], numeric: list[str]) -> pd.DataFrame:
+    rows = solution.get(key)
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise SolutionFileError(f"'{key}' must be a list of records")
+    df = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+    for c in numeric:
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+    return df
+
+
+def _few(items, n: int = 3) -> str:
+    items = list(items)
+    return "; ".join(str(i) for i in items[:n]) + (f"; and {len(items) - n} more" if len(items) > n else "")
+
+
+class _Plan:
+    """Staff in post and the levers of a solution file as arrays over the case's index sets."""
+
+    def __init__(self, c: _Case, solution: dict, problems: list[str]):
+        G, S, T = c.G, c.S, c.T
+        P, K, J = len(c.programmes), len(c.sources), len(c.segments)
+
+        # staff in post: H[g,s,y], y = 0 the baseline year, y = t+1 the end of planning year t
+        wf = _records(solution, "workforce", _WORKFORCE, ["fte"])
+        g, s, y = c.groups.get_indexer(wf["staff_group"]), c.stps.get_indexer(wf["stp"]), c.all_years.get_indexer(wf["year"])
+        known = (g >= 0) & (s >= 0) & (y >= 0)
+        if (~known).any():
+            problems.append(f"workforce: {(~known).sum()} row(s) name an STP, staff group or year the case does not have: "
+                            + _few(wf.loc[~known, ["stp", "staff_group", "year"]].itertuples(index=False)))
+        wf, g, s, y = wf[known], g[known], s[known], y[known]
+        dup = wf.duplicated(["stp", "staff_group", "year"])
+        if dup.any():
+            problems.append(f"workforce: {dup.sum()} duplicated row(s): "
+                            + _few(wf.loc[dup, ["stp", "staff_group", "year"]].itertuples(index=False)))
+        if wf["fte"].isna().any():
+            problems.append(f"workforce: {wf['fte'].isna().sum()} row(s) without a number in 'fte'")
+        bad_label = (wf["region"].to_numpy(object) != c.stp_region[s]) | (wf["family"].to_numpy(object) != c.family[g])
+        if bad_label.any():
+            problems.append(f"workforce: {bad_label.sum()} row(s) give a region or family that does not match the case's "
+                            "STP or staff group: " + _few(wf.loc[bad_label, ["stp", "region", "staff_group", "family"]]
+                                                          .itertuples(index=False)))
+        self.H = np.full((G, S, T + 1), np.nan)
+        self.H[g, s, y] = wf["fte"].to_numpy(float)
+        missing = np.isnan(self.H)
+        if missing.any():
+            mg, ms, my = np.nonzero(missing)
+            problems.append(f"workforce: no staff in post for {missing.sum()} STP, staff group and year cell(s): "
+                            + _few(f"{c.stps[a]} {c.groups[b]} {c.all_years[d]}" for b, a, d in zip(mg, ms, my)))
+        self.H_given = ~missing
+        self.H = np.nan_to_num(self.H, nan=0.0)
+
+        # allocations
+        al = _records(solution, "allocations", _ALLOCATION, ["quantity", "cost"])
+        al = al.reset_index(drop=True)
+        lever = al["lever"].to_numpy(object)
+        s = c.stps.get_indexer(al["stp"])
+        g = c.groups.get_indexer(al["staff_group"])
+        t = pd.Index(c.years).get_indexer(al["year"])
+        item = np.full(len(al), -1, np.int64)
+        tr, rec, ret, ex = (lever == "training"), (lever == "recruitment"), (lever == "retention"), (lever == "exit")
+        item[tr] = c.programmes.get_indexer(al.loc[tr, "item"])
+        item[rec] = c.sources.get_indexer(al.loc[rec, "item"])
+        seg_no = al.loc[ret, "item"].map(lambda v: int(m.group(1)) if isinstance(v, str) and (m := re.fullmatch(r"segment (\d+)", v)) else -1)
+        item[ret] = c.segments.get_indexer(seg_no.to_numpy(np.int64)) if ret.any() else []
+        item[ex] = np.where(al.loc[ex, "item"].to_numpy(object) == "exits", 0, -1)
+        unknown = ~np.isin(lever, LEVERS) | (s < 0) | (g < 0) | (t < 0) | (item < 0)
+        if unknown.any():
+            problems.append(f"allocations: {unknown.sum()} row(s) name a lever, item, STP, staff group or planning year "
+                            "the case does not have: " + _few(al.loc[unknown, ["lever", "item", "stp", "staff_group", "year"]]
+                                                               .itertuples(index=False)))
+        ok = ~unknown
+        wrong = ok & tr & (g != np.where(item >= 0, c.prog_group[np.maximum(item, 0)], -2))
+        if wrong.any():
+            problems.append(f"allocations: {wrong.sum()} training row(s) give a staff group other than the programme's: "
+                            + _few(al.loc[wrong, ["item", "staff_group"]].itertuples(index=False)))
+        bad_region = ok & (al["region"].to_numpy(object) != c.stp_region[np.maximum(s, 0)])
+        if bad_region.any():
+            problems.append(f"allocations: {bad_region.sum()} row(s) give a region that is not the STP's: "
+                            + _few(al.loc[bad_region, ["stp", "region"]].itertuples(index=False)))
+        if al["quantity"].isna().any() or al["cost"].isna().any():
+            problems.append("allocations: rows without a number in 'quantity' or 'cost'")
+        dup = al.duplicated(["lever", "item", "stp", "staff_group", "year"])
+        if dup.any():
+            problems.append(f"allocations: {dup.sum()} duplicated row(s) (same lever, item, STP, group and year): "
+                            + _few(al.loc[dup, ["lever", "item", "stp", "staff_group", "year"]].itertuples(index=False)))
+        al = al.assign(s=s, g=g, t=t, i=item)[ok].reset_index(drop=True)
+        self.allocations = al
+        q = al["quantity"].fillna(0.0).to_numpy(float)
+        L = al["lever"].to_numpy(object)
+        a_s, a_g, a_t, a_i = (al[k].to_numpy(np.int64) for k in ("s", "g", "t", "i"))
+
+        self.X = np.zeros((P, S, T))
+        self.Rec = np.zeros((K, G, S, T))
+        self.R = np.zeros((G, S, T, J))
+        self.E = np.zeros((G, S, T))
+        m = L == "training"
+        np.add.at(self.X, (a_i[m], a_s[m], a_t[m]), q[m])
+        m = L == "recruitment"
+        np.add.at(self.Rec, (a_i[m], a_g[m], a_s[m], a_t[m]), q[m])
+        m = L == "retention"
+        np.add.at(self.R, (a_g[m], a_s[m], a_t[m], a_i[m]), q[m])
+        m = L == "exit"
+        np.add.at(self.E, (a_g[m], a_s[m], a_t[m]), q[m])
+
+        # undiscounted £ per unit of each allocation row, from the case
+        unit = np.zeros(len(al))
+        m = L == "training"
+        unit[m] = c.place_cost[a_i[m]]
+        m = L == "recruitment"
+        unit[m] = c.rec_cost[a_i[m], a_g[m], a_s[m]]
+        m = L == "retention"
+        unit[m] = c.seg_cost[a_g[m], a_s[m], a_i[m]]
+        m = L == "exit"
+        unit[m] = c.exit_cost[a_g[m], a_s[m], a_t[m]]
+        self.unit_cost = unit
+
+
+# --------------------------------------------------------------------------------------------------
+# The checks
+# --------------------------------------------------------------------------------------------------
+
+def _where_gst(c: _Case, shape, extra: str = "") -> Callable[[int], str]:
+    def where(i: int) -> str:
+        g, s, t = np.unravel_index(i, shape)
+        return f"{extra}{c.groups[g]}, {c.stps[s]}, {c.years[t]}"
+    return where
+
+
+def _rows_where(labels: list[str]) -> Callable[[int], str]:
+    return lambda i: labels[i]
+
+
+def _scope_row_labels(df: pd.DataFrame, columns: list[str]) -> list[str]:
+    return [", ".join(str(v) for v in r if v is not None and not (isinstance(v, float) and np.isnan(v)))
+            for r in df[columns].itertuples(index=False)]
+
+
+def _students(c: _Case, X: np.ndarray) -> np.ndarray:
+    """ST[p,s,t]: starts of the last d_p years plus pipeline students still in training."""
+    csum = np.cumsum(X, axis=2)
+    st = csum.copy()
+    for p, d in enumerate(c.duration):
+        if d < c.T:
+            st[p, :, d:] -= csum[p, :, :-d]
+    return st + c.pipe_students
+
+
+def _check_stock_flow(c: _Case, x: _Plan, out: FamilyResult) -> None:
+    G, S, T = c.G, c.S, c.T
+    H = x.H[:, :, 1:]
+    opening = np.concatenate([c.baseline[:, :, None], x.H[:, :, 1:T]], axis=2)  # H[t-1]; the case's baseline first
+    keep = (1.0 - c.leaver_rate)[:, :, None]
+    terms = [keep * opening]
+    coef = [np.concatenate([np.zeros((G, S, 1)), np.broadcast_to(keep, (G, S, T - 1))], axis=2)]  # rounded figures
+    terms.append(x.R.sum(axis=3))
+    coef.append((x.R != 0).sum(axis=3).astype(float))
+    terms.append((c.rec_retention[..., None] * x.Rec).sum(axis=0))
+    coef.append((c.rec_retention[..., None] * (x.Rec != 0)).sum(axis=0))
+    qualify_in, qualify_out = np.zeros((G, S, T)), np.zeros((G, S, T))
+    coef_in, coef_out = np.zeros((G, S, T)), np.zeros((G, S, T))
+    for p, d in enumerate(c.duration):
+        if d > T:
+            continue
+        qualifying = np.zeros((S, T))
+        qualifying[:, d - 1:] = x.X[p, :, : T - d + 1]  # starts of year u qualify at the end of u+d-1
+        qualify_in[c.prog_group[p]] += c.take_up[p] * c.completion[p] * qualifying
+        coef_in[c.prog_group[p]] += c.take_up[p] * c.completion[p] * (qualifying != 0)
+        if c.prog_source[p] >= 0:
+            qualify_out[c.prog_source[p]] += c.completion[p] * qualifying
+            coef_out[c.prog_source[p]] += c.completion[p] * (qualifying != 0)
+    pipe_in, pipe_out = np.zeros((G, S, T)), np.zeros((G, S, T))
+    inside = c.pipe_q < T
+    p, s, q, n = c.pipe_p[inside], c.pipe_s[inside], c.pipe_q[inside], c.pipe_n[inside]
+    np.add.at(pipe_in, (c.prog_group[p], s, q), c.take_up[p] * c.completion[p] * n)
+    up = c.prog_source[p] >= 0
+    np.add.at(pipe_out, (c.prog_source[p][up], s[up], q[up]), c.completion[p][up] * n[up])
+    rhs = terms[0] + terms[1] + terms[2] + qualify_in + pipe_in - qualify_out - pipe_out - x.E
+    magnitude = (np.abs(H) + np.abs(terms[0]) + np.abs(terms[1]) + np.abs(terms[2]) + np.abs(qualify_in)
+                 + np.abs(pipe_in) + np.abs(qualify_out) + np.abs(pipe_out) + np.abs(x.E))
+    allowance = ROUNDING * (1.0 + coef[0] + coef[1] + coef[2] + coef_in + coef_out + (x.E != 0))
+    out.add(np.abs(H - rhs), magnitude, _where_gst(c, (G, S, T)), allowance)
+
+
+def _check_retention(c: _Case, x: _Plan, out: FamilyResult) -> None:
+    opening = x.H[:, :, :-1].copy()
+    opening[:, :, 0] = c.baseline
+    limit = c.seg_share[:, :, None, :] * c.leaver_rate[:, :, None, None] * opening[..., None]  # (G,S,T,J)
+    g, s, t, j = np.nonzero(np.broadcast_to(c.seg_exists[:, :, None, :], x.R.shape))
+    R, lim = x.R[g, s, t, j], limit[g, s, t, j]
+    out.add(np.maximum(0.0, R - lim), np.maximum(np.abs(R), np.abs(lim)),
+            lambda i: f"{c.groups[g[i]]}, {c.stps[s[i]]}, {c.years[t[i]]}, segment {c.segments[j[i]]}")
+
+
+def _check_upskilling(c: _Case, x: _Plan, out: FamilyResult) -> None:
+    drawn = np.flatnonzero(c.prog_source >= 0)
+    if not drawn.size:
+        return
+    opening = x.H[:, :, :-1].copy()
+    opening[:, :, 0] = c.baseline
+    Xd = x.X[drawn]
+    limit = c.source_share[drawn, None, None] * opening[c.prog_source[drawn]]
+    out.add(np.maximum(0.0, Xd - limit), np.maximum(np.abs(Xd), np.abs(limit)),
+            lambda i: (lambda p, s, t: f"{c.programmes[drawn[p]]} from {c.groups[c.prog_source[drawn[p]]]}, "
+                                       f"{c.stps[s]}, {c.years[t]}")(*np.unravel_index(i, Xd.shape)))
+
+
+def _check_placements(c: _Case, x: _Plan, ST: np.ndarray, out: FamilyResult) -> None:
+    cap = c.case.table("placement_capacity").reset_index(drop=True)
+    if cap.empty:
+        return
+    load = np.einsum("p,pst->st", c.placement_use, ST)
+    t = c.year_index(cap["year"])
+    lhs = (c.members(cap["scope"]) * load[:, t].T).sum(axis=1)
+    rhs = cap["placements"].to_numpy(float)
+    out.add(np.maximum(0.0, lhs - rhs), np.maximum(np.abs(lhs), np.abs(rhs)),
+            _rows_where(_scope_row_labels(cap, ["scope", "year"])))
+
+
+def _check_mentoring(c: _Case, x: _Plan, ST: np.ndarray, out: FamilyResult) -> None:
+    opening = x.H[:, :, :-1].copy()
+    opening[:, :, 0] = c.baseline
+    for m in sorted(set(c.prog_mentor[c.prog_mentor >= 0].tolist())):
+        mentored = c.prog_mentor == m
+        lhs = np.einsum("p,pst->st", np.where(mentored, 1.0 / np.where(mentored, c.per_mentor, 1.0), 0.0), ST)
+        rhs = c.mentor_share[m] * opening[m]
+        out.add(np.maximum(0.0, lhs - rhs), np.maximum(np.abs(lhs), np.abs(rhs)),
+                lambda i, m=m: (lambda s, t: f"mentors from {c.groups[m]}, {c.stps[s]}, {c.years[t]}")(
+                    *np.unravel_index(i, lhs.shape)))
+
+
+def _check_course_capacity(c: _Case, x: _Plan, out: FamilyResult) -> None:
+    cap = c.case.table("course_capacity").reset_index(drop=True)
+    if cap.empty:
+        return
+    p, t = c.programmes.get_indexer(cap["programme"]), c.year_index(cap["year"])
+    lhs = (c.members(cap["scope"]) * x.X[p, :, t]).sum(axis=1)
+    rhs = cap["places"].to_numpy(float)
+    out.add(np.maximum(0.0, lhs - rhs), np.maximum(np.abs(lhs), np.abs(rhs)),
+            _rows_where(_scope_row_labels(cap, ["programme", "scope", "year"])))
+
+
+def _check_pools(c: _Case, x: _Plan, out: FamilyResult) -> None:
+    pools = c.case.table("recruitment_pools").reset_index(drop=True)
+    if pools.empty:
+        return
+    k, t = c.sources.get_indexer(pools["source"]), c.year_index(pools["year"])
+    group = pools["staff_group"].to_numpy(object)
+    # a named group counts that group; a blank one every group (recruits where the source is not
+    # open are zero, or are reported under bounds)
+    sel = (group[:, None] == c.groups.to_numpy(object)[None, :]) | pd.isna(pools["staff_group"]).to_numpy()[:, None]
+    rec = np.moveaxis(x.Rec, 0, 2)[:, :, k, t]  # (G, S, rows)
+    lhs = np.einsum("rg,rs,gsr->r", sel.astype(float), c.members(pools["scope"]).astype(float), rec)
+    rhs = pools["pool_fte"].to_numpy(float)
+    out.add(np.maximum(0.0, lhs - rhs), np.maximum(np.abs(lhs), np.abs(rhs)),
+            _rows_where(_scope_row_labels(pools, ["source", "staff_group", "scope", "year"])))
+
+
+def _check_establishment(c: _Case, x: _Plan, out: FamilyResult) -> None:
+    posts = c.case.table("establishment").reset_index(drop=True)
+    if posts.empty:
+        return
+    g, t = c.groups.get_indexer(posts["staff_group"]), c.year_index(posts["year"])
+    lhs = (c.members(posts["scope"]) * x.H[g, :, t + 1]).sum(axis=1)
+    rhs = posts["posts_fte"].to_numpy(float)
+    out.add(np.maximum(0.0, lhs - rhs), np.maximum(np.abs(lhs), np.abs(rhs)),
+            _rows_where(_scope_row_labels(posts, ["staff_group", "scope", "year"])))
+
+
+def _outlay(c: _Case, x: _Plan) -> dict[str, np.ndarray]:
+    """Cash outlay (£, undiscounted) by lever, STP and year, as budgets count it."""
+    spend = c.place_cost[:, None, None] / c.duration[:, None, None] * x.X  # per course year of a start
+    csum = np.cumsum(spend, axis=2)
+    running = csum.copy()
+    for p, d in enumerate(c.duration):
+        if d < c.T:
+            running[p, :, d:] -= csum[p, :, :-d]
+    return {
+        "training": running.sum(axis=0),
+        "recruitment": np.einsum("kgs,kgst->st", c.rec_cost, x.Rec),
+        "retention": np.einsum("gsj,gstj->st", c.seg_cost, x.R),
+        "exit": (c.exit_cost * x.E).sum(axis=0),
+    }
+
+
+def _check_budget(c: _Case, x: _Plan, out: FamilyResult) -> None:
+    budgets = c.case.table("budgets").reset_index(drop=True)
+    if budgets.empty:
+        return
+    outlay = _outlay(c, x)
+    t0 = c.year_index(budgets["from_year"].fillna(c.years[0]))
+    t1 = c.year_index(budgets["to_year"].fillna(c.years[-1]))
+    members = c.members(budgets["scope"])
+    lhs = np.zeros(len(budgets))
+    for i, lever in enumerate(budgets["lever"]):
+        spend = sum(outlay.values()) if lever == "all" else outlay[lever]
+        lhs[i] = (members[i][:, None] * spend[:, t0[i]:t1[i] + 1]).sum()
+    rhs = budgets["limit_gbp"].to_numpy(float)
+    out.add(np.maximum(0.0, lhs - rhs), np.maximum(np.abs(lhs), np.abs(rhs)),
+            _rows_where(_scope_row_labels(budgets, ["budget", "lever", "scope", "from_year", "to_year"])))
+
+
+def _target_measures(c: _Case, x: _Plan) -> pd.DataFrame:
+    """Each case target with its recomputed measure, shortfall, penalty and magnitude."""
+    tg = c.case.table("targets").reset_index(drop=True)
+    n = len(tg)
+    gsel, ssel = np.ones((n, c.G), bool), np.ones((n, c.S), bool)
+    for i, r in tg.iterrows():
+        fams, grps, regs, stps = (split_list(r[k]) for k in ("family", "staff_group", "region", "stp"))
+        if fams:
+            gsel[i] &= np.isin(c.family, fams)
+        if grps:
+            gsel[i] &= np.isin(c.groups, grps)
+        if regs:
+            ssel[i] &= np.isin(c.stp_region, regs)
+        if stps:
+            ssel[i] &= np.isin(c.stps, stps)
+    t = c.year_index(tg["year"])
+    level = np.einsum("ig,is,gsi->i", gsel.astype(float), ssel.astype(float), x.H[:, :, t + 1])
+    size = np.einsum("ig,is,gsi->i", gsel.astype(float), ssel.astype(float), np.abs(x.H[:, :, t + 1]))
+    base = np.einsum("ig,is,gs->i", gsel.astype(float), ssel.astype(float), c.baseline)
+    growth = (tg["measure"] == "growth").to_numpy()
+    measure = level - np.where(growth, base, 0.0)
+    soft = (tg["kind"] == "soft").to_numpy()
+    minimum = tg["minimum_fte"].to_numpy(float)
+    penalty = tg["penalty_gbp_per_fte"].astype(float).fillna(c.case.config.default_penalty_gbp_per_fte).to_numpy()
+    cells = gsel.sum(axis=1) * ssel.sum(axis=1)
+    return tg.assign(measure_fte=measure, shortfall_fte=np.where(soft, np.maximum(0.0, minimum - measure), 0.0),
+                     penalty=np.where(soft, penalty, 0.0), magnitude=size + np.where(growth, base, 0.0), cells=cells)
+
+
+def _check_targets(c: _Case, x: _Plan, solution: dict, tm: pd.DataFrame, out: FamilyResult,
+                   problems: list[str]) -> None:
+    rep = _records(solution, "targets", ["id", "kind", "year", "measure", "minimum", "maximum", "achieved", "shortfall"],
+                   ["minimum", "maximum", "achieved", "shortfall"])
+    dup = rep["id"].duplicated()
+    if dup.any():
+        problems.append(f"targets: duplicated id(s): {_few(rep.loc[dup, 'id'])}")
+    rep = rep[~dup].set_index("id")
+    missing = sorted(set(tm["target"]) - set(rep.index))
+    extra = sorted(set(rep.index) - set(tm["target"]))
+    if missing:
+        problems.append(f"targets: {len(missing)} target(s) of the case not reported: {_few(missing)}")
+    if extra:
+        problems.append(f"targets: {len(extra)} target(s) reported that the case does not have: {_few(extra)}")
+    r = rep.reindex(tm["target"])
+    for col in ("kind", "year", "measure"):
+        wrong = r[col].notna().to_numpy() & (r[col].to_numpy(object) != tm[col].to_numpy(object))
+        if wrong.any():
+            problems.append(f"targets: {wrong.sum()} target(s) reported with a {col} other than the case's: "
+                            + _few(tm.loc[wrong, "target"]))
+    ids = tm["target"].tolist()
+    soft = (tm["kind"] == "soft").to_numpy()
+    minimum, maximum = tm["minimum_fte"].to_numpy(float), tm["maximum_fte"].astype(float).to_numpy()
+    measure, mag = tm["measure_fte"].to_numpy(), tm["magnitude"].to_numpy()
+    # the plan meets each minimum (a soft one with its reported shortfall) and maximum
+    short = np.where(soft, r["shortfall"].fillna(0.0).to_numpy(float), 0.0)
+    scale = np.maximum.reduce([mag, np.abs(minimum), np.nan_to_num(np.abs(maximum))])
+    allowance = ROUNDING * (tm["cells"].to_numpy() + 1.0)
+    out.add(np.maximum(0.0, minimum - measure - short), scale, lambda i: f"{ids[i]} minimum", allowance)
+    has_max = ~np.isnan(maximum)
+    out.add(np.maximum(0.0, measure - maximum)[has_max], scale[has_max],
+            lambda i: f"{np.array(ids, object)[has_max][i]} maximum", allowance[has_max])
+    # the reported figures are the recomputed ones
+    present = r["kind"].notna().to_numpy()
+    for col, value in (("minimum", minimum), ("maximum", maximum), ("achieved", measure),
+                       ("shortfall", tm["shortfall_fte"].to_numpy())):
+        reported = r[col].to_numpy(float)
+        both_blank = np.isnan(reported) & np.isnan(value) if col == "maximum" else np.zeros(len(tm), bool)
+        viol = np.where(both_blank, 0.0, np.abs(reported - value))
+        out.add(viol[present], scale[present], lambda i, col=col: f"{np.array(ids, object)[present][i]} reported {col}",
+                allowance[present])
+
+
+def _check_costs(c: _Case, x: _Plan, solution: dict, tm: pd.DataFrame, out: FamilyResult, problems: list[str]) -> None:
+    al = x.allocations
+    q, cost, unit = al["quantity"].fillna(0.0).to_numpy(), al["cost"].fillna(np.nan).to_numpy(), x.unit_cost
+    labels = [f"{r.lever} {r.item}, {r.staff_group}, {r.stp}, {r.year}" for r in al.itertuples(index=False)]
+    expect = q * unit
+    out.add(np.abs(cost - expect), np.maximum(np.abs(cost), np.abs(expect)), lambda i: f"allocation cost: {labels[i]}",
+            ROUNDING * (unit + 1.0))
+
+    # costs by lever, year and region: recomputed from the allocations' costs
+    t = al["t"].to_numpy(np.int64)
+    region = c.stp_region[al["s"].to_numpy(np.int64)]
+    committed = pd.DataFrame({"lever": al["lever"], "year": np.array(c.years, object)[t], "region": region,
+                              "cost_gbp": al["cost"].fillna(0.0), "present_value_gbp": al["cost"].fillna(0.0) * c.discount[t],
+                              "outlay_gbp": 0.0, "n": 1})
+    # outlay: a training start's cost spread evenly over its course years inside the horizon
+    training = (al["lever"] == "training").to_numpy()
+    d = np.where(training, c.duration[np.where(training, al["i"], 0)], 1)
+    row = np.repeat(np.arange(len(al)), d)
+    lag = np.arange(row.size) - np.repeat(np.cumsum(d) - d, d)
+    year = t[row] + lag
+    inside = year < c.T
+    row, year = row[inside], year[inside]
+    spread = pd.DataFrame({"lever": al["lever"].to_numpy(object)[row], "year": np.array(c.years, object)[year],
+                           "region": region[row], "cost_gbp": 0.0, "present_value_gbp": 0.0,
+                           "outlay_gbp": al["cost"].fillna(0.0).to_numpy()[row] / d[row], "n": 1})
+    lines = pd.concat([committed, spread], ignore_index=True)
+    costs = solution.get("costs")
+    if not isinstance(costs, dict):
+        raise SolutionFileError("'costs' must be an object")
+    for key, by in (("by_lever_year_region", ["lever", "year", "region"]), ("by_lever", ["lever"]),
+                    ("by_year", ["year"]), ("by_region", ["region"])):
+        rep = _records(costs, key, by + _COSTS, _COSTS)
+        if rep.duplicated(by).any():
+            problems.append(f"costs.{key}: duplicated lines: {_few(rep.loc[rep.duplicated(by), by].itertuples(index=False))}")
+        rec = lines.groupby(by)[_COSTS + ["n"]].sum()
+        both = rec.join(rep.groupby(by)[_COSTS].sum(), how="outer", rsuffix="_reported").fillna(0.0)
+        names = [", ".join(map(str, k if isinstance(k, tuple) else (k,))) for k in both.index]
+        for col in _COSTS:
+            a, b = both[col].to_numpy(), both[col + "_reported"].to_numpy()
+            out.add(np.abs(a - b), np.maximum(np.abs(a), np.abs(b)), lambda i, col=col, key=key: f"costs.{key} {col}: {names[i]}",
+                    ROUNDING * (both["n"].to_numpy() + 1.0))
+
+    # the objective: discounted committed cost (quantity × the case's unit cost) plus soft-target penalties
+    penalties = float((tm["penalty"] * tm["shortfall_fte"]).sum())
+    pen_allow = float((tm["penalty"] * ROUNDING * (tm["cells"] + 1.0)).sum())
+    objective = float((expect * c.discount[t]).sum()) + penalties
+    allow = ROUNDING * (float((unit * c.discount[t]).sum()) + 1.0) + pen_allow
+    for label, value, expected, allowance in (
+            ("costs.total_gbp", costs.get("total_gbp"), objective, allow),
+            ("objective", solution.get("objective"), objective, allow),
+            ("costs.penalties_gbp", costs.get("penalties_gbp"), penalties, pen_allow + ROUNDING)):
+        v = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else np.nan
+        out.add([abs(v - expected)], [max(abs(expected), abs(v) if np.isfinite(v) else 0.0)],
+                lambda i, label=label, v=v, expected=expected: f"{label} {v:,.2f} vs recomputed {expected:,.2f}",
+                allowance)
+
+
+def _check_bounds(c: _Case, x: _Plan, solution: dict, out: FamilyResult) -> None:
+    al = x.allocations
+    q = al["quantity"].fillna(0.0).to_numpy()
+    labels = [f"{r.lever} {r.item}, {r.staff_group}, {r.stp}, {r.year}" for r in al.itertuples(index=False)]
+    out.add(np.maximum(0.0, -q), np.abs(q), lambda i: f"negative quantity: {labels[i]}")
+    H = x.H[:, :, 1:]
+    out.add(np.maximum(0.0, -H), np.abs(H), _where_gst(c, H.shape, "negative staff in post: "))
+    short = _records(solution, "targets", ["id", "shortfall"], ["shortfall"])
+    s = short["shortfall"].fillna(0.0).to_numpy()
+    ids = short["id"].tolist()
+    out.add(np.maximum(0.0, -s), np.abs(s), lambda i: f"negative shortfall: {ids[i]}")
+
+    # levers used only where the case offers them
+    L, a_s, a_g, a_t, a_i = (al[k].to_numpy() for k in ("lever", "s", "g", "t", "i"))
+    offered = np.ones(len(al), bool)
+    m = L == "recruitment"
+    offered[m] = c.rec_open[a_i[m].astype(int), a_g[m].astype(int), a_s[m].astype(int)]
+    m = L == "retention"
+    offered[m] = c.seg_exists[a_g[m].astype(int), a_s[m].astype(int), a_i[m].astype(int)]
+    m = L == "exit"
+    offered[m] = c.exit_allowed[a_g[m].astype(int), a_s[m].astype(int), a_t[m].astype(int)]
+    out.add(np.where(offered, 0.0, np.abs(q)), np.abs(q), lambda i: f"lever not offered by the case: {labels[i]}")
+
+    # exit limits
+    out.add(np.maximum(0.0, x.E - c.exit_max), np.maximum(np.abs(x.E), np.nan_to_num(c.exit_max, posinf=0.0)),
+            _where_gst(c, x.E.shape, "exits above their limit: "))
+
+    # integer programmes: whole starts, and none below the minimum cohort
+    whole = np.flatnonzero(c.integer)
+    if whole.size:
+        Xw = x.X[whole]
+        frac = np.abs(Xw - np.round(Xw))
+        below = np.where((Xw > TOLERANCE) & (Xw < c.min_cohort[whole, None, None]), c.min_cohort[whole, None, None] - Xw, 0.0)
+
+        def where(i, what):
+            p, s, t = np.unravel_index(i, Xw.shape)
+            return f"{what}: {c.programmes[whole[p]]}, {c.stps[s]}, {c.years[t]}"
+        out.add(frac, np.abs(Xw), lambda i: where(i, "starts not whole"), ROUNDING)
+        out.add(below, np.maximum(np.abs(Xw), c.min_cohort[whole, None, None]), lambda i: where(i, "cohort below minimum"))
+
+
+def _check_baseline(c: _Case, x: _Plan, out: FamilyResult) -> None:
+    H0 = x.H[:, :, 0]
+    out.add(np.abs(H0 - c.baseline), np.maximum(np.abs(H0), np.abs(c.baseline)),
+            lambda i: (lambda g, s: f"{c.groups[g]}, {c.stps[s]}, {c.base_year}")(*np.unravel_index(i, H0.shape)),
+            ROUNDING)
+
+
+# --------------------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------------------
+
+def verify_solution(case: Case, solution: dict) -> VerifyReport:
+    """Check a solution (the parsed solution JSON) against ``case`` without solving anything.
+
+    Raises:
+        SolutionFileError: if ``solution`` is not shaped like a solution file at all.
+    """
+    if not isinstance(solution, dict):
+        raise SolutionFileError("a solution file is a JSON object")
+    for key in ("case", "status", "costs", "targets", "workforce", "allocations"):
+        if key not in solution:
+            raise SolutionFileError(f"no '{key}' field; is this a solution.json written by 'optimiser solve'?")
+    info = solution["case"] if isinstance(solution["case"], dict) else {}
+    status = str(solution.get("status"))
+    report = VerifyReport(case.name, case.scenario, status)
+    if info.get("sha256") != case.content_hash:
+        hint = ""
+        if info.get("name") != case.name or info.get("scenario") != case.scenario:
+            hint = (f" (the solution is of case '{info.get('name')}'"
+                    + (f" with scenario '{info.get('scenario')}'" if info.get("scenario") else " without a scenario")
+                    + f"; the loaded case is '{case.name}'"
+                    + (f" with scenario '{case.scenario}'" if case.scenario else " without a scenario") + ")")
+        report.problems.append("case sha256 differs: the solution was made from another case or scenario, or the case "
+                               f"has changed since{hint}; solution {str(info.get('sha256'))[:12]}…, "
+                               f"loaded case {case.content_hash[:12]}…")
+    if status != "optimal":
+        report.problems.append(f"status is '{status}': the solution carries no plan to verify")
+        return report
+
+    c = _Case(case)
+    x = _Plan(c, solution, report.problems)
+    res = {name: FamilyResult(name) for name in FAMILIES}
+    _check_stock_flow(c, x, res["stock_flow"])
+    _check_retention(c, x, res["retention"])
+    _check_upskilling(c, x, res["upskilling_source"])
+    ST = _students(c, x.X)
+    _check_placements(c, x, ST, res["placements"])
+    _check_mentoring(c, x, ST, res["mentoring"])
+    _check_course_capacity(c, x, res["course_capacity"])
+    _check_pools(c, x, res["recruitment_pools"])
+    _check_establishment(c, x, res["establishment"])
+    _check_budget(c, x, res["budget"])
+    tm = _target_measures(c, x)
+    _check_targets(c, x, solution, tm, res["targets"], report.problems)
+    _check_costs(c, x, solution, tm, res["costs"], report.problems)
+    _check_bounds(c, x, solution, res["bounds"])
+    _check_baseline(c, x, res["baseline"])
+    report.families = [res[name] for name in FAMILIES]
+    return report
+
+
+def render(report: VerifyReport):
+    """A rich Table of the report: family, checks, largest violation (absolute, relative) and where."""
+    from rich.table import Table
+
+    verdict = "[bold green]verified[/]" if report.ok else "[bold red]NOT verified[/]"
+    title = (f"{verdict}  {report.case_name}" + (f" + scenario {report.scenario}" if report.scenario else "")
+             + f": status {report.status}, {report.checks:,} checks within {TOLERANCE:g} relative")
+    table = Table(title=title, title_justify="left", show_edge=False)
+    table.add_column("family")
+    table.add_column("checks", justify="right")
+    table.add_column("largest violation", justify="right")
+    table.add_column("relative", justify="right")
+    table.add_column("where")
+    table.add_column("", justify="center")
+    for f in report.families:
+        table.add_row(f.family, f"{f.checks:,}", f"{f.violation:.3g}" if f.checks else "",
+                      f"{f.relative:.2g}" if f.checks else "", f.where or ("no rows" if not f.checks else ""),
+                      ("[green]ok[/]" if f.ok else f"[bold red]{f.failed:,} failed[/]"))
+    if report.problems:
+        table.caption = "\n".join(f"[red]✗ {p}[/]" for p in report.problems)
+        table.caption_justify = "left"
+    return table
+
+
+def read_solution(path: str | Path) -> dict:
+    """The parsed solution JSON.
+
+    Raises:
+        SolutionFileError: if the file cannot be read or is not JSON.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SolutionFileError(f"cannot read {path}: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SolutionFileError(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise SolutionFileError(f"{path} is not a solution file (expected a JSON object)")
+    return data
+
+
+def verify_command(case: str | Path | Case, solution_path: str | Path, scenario: str | None = None,
+                   console=None, err_console=None) -> int:
+    """``optimiser verify CASE SOLUTION.json [--scenario S]``: print the report table; return the exit code.
+
+    Exit codes: 0 verified; 1 not verified (a violation, another case, or no optimal plan);
+    2 the case or the solution file cannot be read. ``console`` (stdout) gets the table,
+    ``err_console`` (stderr) the reasons a file cannot be read.
+    """
+    from rich.console import Console
+
+    console = console or Console()
+    errors = err_console or Console(stderr=True)
+    if isinstance(case, Case):
+        loaded = case
+    else:
+        try:
+            loaded = load_case(case, scenario)
+        except CaseError as exc:
+            errors.print(f"[bold red]{len(exc.problems)} problem(s) in case {case}[/]"
+                         + (f" with scenario {scenario}" if scenario else ""))
+            for p in exc.problems:
+                errors.print(f"  • {p}", markup=False, highlight=False)
+            return EXIT_BAD_INPUT
+    try:
+        report = verify_solution(loaded, read_solution(solution_path))
+    except SolutionFileError as exc:
+        errors.print(f"[bold red]bad solution file[/]: {exc}", highlight=False)
+        return EXIT_BAD_INPUT
+    console.print(render(report))
+    return EXIT_OK if report.ok else EXIT_FAILED
