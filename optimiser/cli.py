@@ -155,6 +155,20 @@ def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
     raise typer.Exit(EXIT_INTERNAL)
 
 
+@app.command()
+def verify(case: Path = CaseArg,
+           solution: Path = typer.Argument(..., help="solution.json written by optimiser solve", show_default=False),
+           scenario: Optional[str] = ScenarioOpt):
+    """Check a solution against the case without a solver: stock flows, limits, budgets, targets and costs
+    recomputed from the case data and the exported allocations.
+
+    Exit codes: 0 every check within 1e-6 relative, 1 violations, 2 bad input.
+    """
+    from optimiser.verify import verify_command
+
+    raise typer.Exit(verify_command(case, solution, scenario, console=out, err_console=err))
+
+
 @app.callback()
 def _root() -> None:
     """NHS mental health workforce allocation: validate, solve and check cases."""

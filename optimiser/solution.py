@@ -32,6 +32,8 @@ class Solution:
         costs: cost by lever, year and region (£ undiscounted, £ present value, £ cash outlay).
         targets: each target's minimum, maximum, achieved, shortfall and marginal cost (£ per FTE).
         constraints: every row of the LP with labels, slack, binding flag and shadow price (£ per unit).
+        unused_levers: for each lever, item and staff group with unused options, the smallest
+            reduced cost: how far (£ present value per unit) its cost must fall before it is worth using.
     """
 
     case_name: str
@@ -43,6 +45,7 @@ class Solution:
     costs: pd.DataFrame = field(default_factory=pd.DataFrame)
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)
     constraints: pd.DataFrame = field(default_factory=pd.DataFrame)
+    unused_levers: pd.DataFrame = field(default_factory=pd.DataFrame)
     data: ModelData | None = None
     lp: LinearProgram | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage; not reproducible
@@ -82,7 +85,7 @@ def extract(lp: LinearProgram, data: ModelData, result: SolverResult) -> Solutio
     wf["family"] = wf["staff_group"].map(family)
     sol.workforce = wf[["stp", "region", "staff_group", "family", "year", "fte"]]
 
-    parts = []
+    parts, unused = [], []
     for name, (lever, unit) in LEVERS.items():
         block = lp.variables[name]
         q = x[block.offset:block.offset + block.size]
@@ -90,10 +93,18 @@ def extract(lp: LinearProgram, data: ModelData, result: SolverResult) -> Solutio
         parts.append(block.labels[used].assign(lever=lever, quantity=q[used], unit=unit,
                                                cost_gbp=q[used] * block.unit_cost[used],
                                                present_value_gbp=q[used] * lp.cost[block.offset:block.offset + block.size][used]))
+        if result.col_dual is not None:
+            rc = result.col_dual[block.offset:block.offset + block.size]
+            unused.append(block.labels[~used].assign(lever=lever, reduced_cost=rc[~used]))
     alloc = pd.concat(parts, ignore_index=True)
     sol.allocations = alloc[["lever", "item", "stp", "region", "staff_group", "year", "quantity", "unit", "cost_gbp",
                              "present_value_gbp"]]
     sol.costs = _costs(lp, data, sol.allocations)
+    if unused:
+        u = pd.concat(unused, ignore_index=True)
+        sol.unused_levers = (u.groupby(["lever", "item", "staff_group"], sort=False)
+                             .agg(options=("reduced_cost", "size"), min_reduced_cost_gbp=("reduced_cost", "min"))
+                             .reset_index())
     sol.constraints = _constraints(lp, result)
     return sol
 

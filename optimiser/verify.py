@@ -64,14 +64,21 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 @dataclass
 class FamilyResult:
-    """Checks of one family: how many, the largest violation and where it is."""
+    """Checks of one family: how many, the largest violation and where it is.
+
+    ``violation`` is the largest violation in the rows' own units (FTE, starts, £, ...);
+    ``relative`` the largest part of a violation beyond the rounding allowance, over
+    ``max(1, magnitude of the row's terms)``; ``where`` names the row with the largest relative
+    violation (or, when every row is within the allowance, the one with the largest absolute one).
+    """
 
     family: str
     checks: int = 0
-    violation: float = 0.0  # largest violation in the row's units (FTE, £, starts, ...)
-    relative: float = 0.0  # that violation beyond the rounding allowance, over max(1, magnitude)
+    violation: float = 0.0
+    relative: float = 0.0
     where: str = ""
     failed: int = 0  # checks beyond the tolerance
+    _where_abs: str = field(default="", repr=False)
 
     @property
     def ok(self) -> bool:
@@ -88,12 +95,16 @@ class FamilyResult:
         scale = np.nan_to_num(scale, nan=1.0, posinf=1.0)
         excess = np.maximum(0.0, v - np.broadcast_to(np.asarray(allowance, float), shape).ravel())
         rel = excess / scale
+        rel[rel < 1e-12] = 0.0  # float noise of subtracting the allowance
         self.checks += v.size
         self.failed += int((rel > TOLERANCE).sum())
-        i = int(np.argmax(rel)) if rel.max() > 0 else int(np.argmax(v))
-        if (rel[i], v[i]) > (self.relative, self.violation):
-            self.relative, self.violation = float(rel[i]), float(v[i])
-            self.where = where(i) if v[i] > 0 else ""
+        i, j = int(np.argmax(rel)), int(np.argmax(v))
+        if rel[i] > self.relative:
+            self.relative, self.where = float(rel[i]), where(i)
+        if v[j] > self.violation:
+            self.violation, self._where_abs = float(v[j]), where(j)
+        if self.relative == 0.0:
+            self.where = self._where_abs
 
 
 @dataclass
@@ -186,9 +197,10 @@ class _Case:
         self.pipe_q = self.year_index(pipe["qualification_year"])
         self.pipe_n = pipe["students"].to_numpy(float)
         # pipeline students in training in year t: every planning year up to and including qualification
-        self.pipe_students = np.zeros((P, S, T))
-        for p, s, q, n in zip(self.pipe_p, self.pipe_s, self.pipe_q, self.pipe_n):
-            self.pipe_students[p, s, : min(q, T - 1) + 1] += n
+        change = np.zeros((P, S, T + 1))
+        np.add.at(change, (self.pipe_p, self.pipe_s, 0), self.pipe_n)
+        np.add.at(change, (self.pipe_p, self.pipe_s, np.minimum(self.pipe_q, T - 1) + 1), -self.pipe_n)
+        self.pipe_students = np.cumsum(change, axis=2)[:, :, :T]
 
         self.sources = pd.Index(case.table("recruitment_sources")["source"])
         K = len(self.sources)
@@ -259,8 +271,9 @@ def _records(solution: dict, key: str, columns: list[str], numeric: list[str]) -
 
 
 def _few(items, n: int = 3) -> str:
-    items = list(items)
-    return "; ".join(str(i) for i in items[:n]) + (f"; and {len(items) - n} more" if len(items) > n else "")
+    """The first ``n`` items (rows as ``a / b / c``) and how many more there are."""
+    items = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in items]
+    return "; ".join(items[:n]) + (f"; and {len(items) - n} more" if len(items) > n else "")
 
 
 class _Plan:
@@ -296,7 +309,6 @@ class _Plan:
             mg, ms, my = np.nonzero(missing)
             problems.append(f"workforce: no staff in post for {missing.sum()} STP, staff group and year cell(s): "
                             + _few(f"{c.stps[a]} {c.groups[b]} {c.all_years[d]}" for b, a, d in zip(mg, ms, my)))
-        self.H_given = ~missing
         self.H = np.nan_to_num(self.H, nan=0.0)
 
         # allocations
@@ -385,14 +397,46 @@ def _scope_row_labels(df: pd.DataFrame, columns: list[str]) -> list[str]:
             for r in df[columns].itertuples(index=False)]
 
 
-def _students(c: _Case, X: np.ndarray) -> np.ndarray:
+class _Figures:
+    """The same arrays as a :class:`_Plan`, but 1 where the file gives a non-zero figure, 0 elsewhere,
+    and 0 for every constant of the case. A check evaluated on it gives the sum of the coefficients
+    of the rounded figures in each row: times ``ROUNDING``, the most the file's rounding can move the row."""
+
+    def __init__(self, c: _Case, x: _Plan):
+        self.X, self.Rec, self.R, self.E = ((a != 0).astype(float) for a in (x.X, x.Rec, x.R, x.E))
+        self.H = (x.H != 0).astype(float)
+        self.base = np.zeros_like(c.baseline)
+        self.pipe_students = np.zeros_like(c.pipe_students)
+        self.constant = 0.0
+
+
+def _plan_constants(c: _Case, x: _Plan) -> None:
+    x.base, x.pipe_students, x.constant = c.baseline, c.pipe_students, 1.0
+
+
+def _opening(x) -> np.ndarray:
+    """H[g,s,t-1] for each planning year t: the case's baseline, then the file's staff in post."""
+    opening = x.H[:, :, :-1].copy()
+    opening[:, :, 0] = x.base
+    return opening
+
+
+def _students(c: _Case, x) -> np.ndarray:
     """ST[p,s,t]: starts of the last d_p years plus pipeline students still in training."""
-    csum = np.cumsum(X, axis=2)
+    csum = np.cumsum(x.X, axis=2)
     st = csum.copy()
     for p, d in enumerate(c.duration):
         if d < c.T:
             st[p, :, d:] -= csum[p, :, :-d]
-    return st + c.pipe_students
+    return st + x.pipe_students
+
+
+def _limit(out: FamilyResult, rows: Callable, x: _Plan, figures: _Figures, where: Callable[[int], str]) -> None:
+    """Check ``lhs ≤ rhs`` row by row; ``rows(plan)`` gives (lhs, rhs) for the plan or its figures."""
+    lhs, rhs = rows(x)
+    lhs_n, rhs_n = rows(figures)
+    out.add(np.maximum(0.0, lhs - rhs), np.maximum(np.abs(lhs), np.abs(rhs)), where,
+            ROUNDING * (np.abs(lhs_n) + np.abs(rhs_n)))
 
 
 def _check_stock_flow(c: _Case, x: _Plan, out: FamilyResult) -> None:
@@ -431,94 +475,98 @@ def _check_stock_flow(c: _Case, x: _Plan, out: FamilyResult) -> None:
     out.add(np.abs(H - rhs), magnitude, _where_gst(c, (G, S, T)), allowance)
 
 
-def _check_retention(c: _Case, x: _Plan, out: FamilyResult) -> None:
-    opening = x.H[:, :, :-1].copy()
-    opening[:, :, 0] = c.baseline
-    limit = c.seg_share[:, :, None, :] * c.leaver_rate[:, :, None, None] * opening[..., None]  # (G,S,T,J)
+def _check_retention(c: _Case, x: _Plan, f: _Figures, out: FamilyResult) -> None:
     g, s, t, j = np.nonzero(np.broadcast_to(c.seg_exists[:, :, None, :], x.R.shape))
-    R, lim = x.R[g, s, t, j], limit[g, s, t, j]
-    out.add(np.maximum(0.0, R - lim), np.maximum(np.abs(R), np.abs(lim)),
-            lambda i: f"{c.groups[g[i]]}, {c.stps[s[i]]}, {c.years[t[i]]}, segment {c.segments[j[i]]}")
+    share = c.seg_share[g, s, j] * c.leaver_rate[g, s]
+
+    def rows(plan):
+        return plan.R[g, s, t, j], share * _opening(plan)[g, s, t]
+    _limit(out, rows, x, f, lambda i: f"{c.groups[g[i]]}, {c.stps[s[i]]}, {c.years[t[i]]}, segment {c.segments[j[i]]}")
 
 
-def _check_upskilling(c: _Case, x: _Plan, out: FamilyResult) -> None:
+def _check_upskilling(c: _Case, x: _Plan, f: _Figures, out: FamilyResult) -> None:
     drawn = np.flatnonzero(c.prog_source >= 0)
     if not drawn.size:
         return
-    opening = x.H[:, :, :-1].copy()
-    opening[:, :, 0] = c.baseline
-    Xd = x.X[drawn]
-    limit = c.source_share[drawn, None, None] * opening[c.prog_source[drawn]]
-    out.add(np.maximum(0.0, Xd - limit), np.maximum(np.abs(Xd), np.abs(limit)),
-            lambda i: (lambda p, s, t: f"{c.programmes[drawn[p]]} from {c.groups[c.prog_source[drawn[p]]]}, "
-                                       f"{c.stps[s]}, {c.years[t]}")(*np.unravel_index(i, Xd.shape)))
+
+    def rows(plan):
+        return plan.X[drawn], c.source_share[drawn, None, None] * _opening(plan)[c.prog_source[drawn]]
+
+    def where(i):
+        p, s, t = np.unravel_index(i, (drawn.size, c.S, c.T))
+        return f"{c.programmes[drawn[p]]} from {c.groups[c.prog_source[drawn[p]]]}, {c.stps[s]}, {c.years[t]}"
+    _limit(out, rows, x, f, where)
 
 
-def _check_placements(c: _Case, x: _Plan, ST: np.ndarray, out: FamilyResult) -> None:
+def _check_placements(c: _Case, x: _Plan, f: _Figures, out: FamilyResult) -> None:
     cap = c.case.table("placement_capacity").reset_index(drop=True)
     if cap.empty:
         return
-    load = np.einsum("p,pst->st", c.placement_use, ST)
-    t = c.year_index(cap["year"])
-    lhs = (c.members(cap["scope"]) * load[:, t].T).sum(axis=1)
-    rhs = cap["placements"].to_numpy(float)
-    out.add(np.maximum(0.0, lhs - rhs), np.maximum(np.abs(lhs), np.abs(rhs)),
-            _rows_where(_scope_row_labels(cap, ["scope", "year"])))
+    t, members = c.year_index(cap["year"]), c.members(cap["scope"])
+
+    def rows(plan):
+        load = np.einsum("p,pst->st", c.placement_use, _students(c, plan))
+        return (members * load[:, t].T).sum(axis=1), plan.constant * cap["placements"].to_numpy(float)
+    _limit(out, rows, x, f, _rows_where(_scope_row_labels(cap, ["scope", "year"])))
 
 
-def _check_mentoring(c: _Case, x: _Plan, ST: np.ndarray, out: FamilyResult) -> None:
-    opening = x.H[:, :, :-1].copy()
-    opening[:, :, 0] = c.baseline
+def _check_mentoring(c: _Case, x: _Plan, f: _Figures, out: FamilyResult) -> None:
     for m in sorted(set(c.prog_mentor[c.prog_mentor >= 0].tolist())):
         mentored = c.prog_mentor == m
-        lhs = np.einsum("p,pst->st", np.where(mentored, 1.0 / np.where(mentored, c.per_mentor, 1.0), 0.0), ST)
-        rhs = c.mentor_share[m] * opening[m]
-        out.add(np.maximum(0.0, lhs - rhs), np.maximum(np.abs(lhs), np.abs(rhs)),
-                lambda i, m=m: (lambda s, t: f"mentors from {c.groups[m]}, {c.stps[s]}, {c.years[t]}")(
-                    *np.unravel_index(i, lhs.shape)))
+        weight = np.where(mentored, 1.0 / np.where(mentored, c.per_mentor, 1.0), 0.0)
+
+        def rows(plan, m=m, weight=weight):
+            return np.einsum("p,pst->st", weight, _students(c, plan)), c.mentor_share[m] * _opening(plan)[m]
+
+        def where(i, m=m):
+            s, t = np.unravel_index(i, (c.S, c.T))
+            return f"mentors from {c.groups[m]}, {c.stps[s]}, {c.years[t]}"
+        _limit(out, rows, x, f, where)
 
 
-def _check_course_capacity(c: _Case, x: _Plan, out: FamilyResult) -> None:
+def _check_course_capacity(c: _Case, x: _Plan, f: _Figures, out: FamilyResult) -> None:
     cap = c.case.table("course_capacity").reset_index(drop=True)
     if cap.empty:
         return
-    p, t = c.programmes.get_indexer(cap["programme"]), c.year_index(cap["year"])
-    lhs = (c.members(cap["scope"]) * x.X[p, :, t]).sum(axis=1)
-    rhs = cap["places"].to_numpy(float)
-    out.add(np.maximum(0.0, lhs - rhs), np.maximum(np.abs(lhs), np.abs(rhs)),
-            _rows_where(_scope_row_labels(cap, ["programme", "scope", "year"])))
+    p, t, members = c.programmes.get_indexer(cap["programme"]), c.year_index(cap["year"]), c.members(cap["scope"])
+
+    def rows(plan):
+        return (members * plan.X[p, :, t]).sum(axis=1), plan.constant * cap["places"].to_numpy(float)
+    _limit(out, rows, x, f, _rows_where(_scope_row_labels(cap, ["programme", "scope", "year"])))
 
 
-def _check_pools(c: _Case, x: _Plan, out: FamilyResult) -> None:
+def _check_pools(c: _Case, x: _Plan, f: _Figures, out: FamilyResult) -> None:
     pools = c.case.table("recruitment_pools").reset_index(drop=True)
     if pools.empty:
         return
     k, t = c.sources.get_indexer(pools["source"]), c.year_index(pools["year"])
     group = pools["staff_group"].to_numpy(object)
-    # a named group counts that group; a blank one every group (recruits where the source is not
-    # open are zero, or are reported under bounds)
-    sel = (group[:, None] == c.groups.to_numpy(object)[None, :]) | pd.isna(pools["staff_group"]).to_numpy()[:, None]
-    rec = np.moveaxis(x.Rec, 0, 2)[:, :, k, t]  # (G, S, rows)
-    lhs = np.einsum("rg,rs,gsr->r", sel.astype(float), c.members(pools["scope"]).astype(float), rec)
-    rhs = pools["pool_fte"].to_numpy(float)
-    out.add(np.maximum(0.0, lhs - rhs), np.maximum(np.abs(lhs), np.abs(rhs)),
-            _rows_where(_scope_row_labels(pools, ["source", "staff_group", "scope", "year"])))
+    # a named group counts that group; a blank one every group (recruits of a group the source is
+    # not open to are reported under bounds)
+    sel = ((group[:, None] == c.groups.to_numpy(object)[None, :]) | pd.isna(pools["staff_group"]).to_numpy()[:, None])
+    members = c.members(pools["scope"]).astype(float)
+
+    def rows(plan):
+        rec = np.moveaxis(plan.Rec, 0, 2)[:, :, k, t]  # (G, S, rows)
+        return np.einsum("rg,rs,gsr->r", sel.astype(float), members, rec), plan.constant * pools["pool_fte"].to_numpy(float)
+    _limit(out, rows, x, f, _rows_where(_scope_row_labels(pools, ["source", "staff_group", "scope", "year"])))
 
 
-def _check_establishment(c: _Case, x: _Plan, out: FamilyResult) -> None:
+def _check_establishment(c: _Case, x: _Plan, f: _Figures, out: FamilyResult) -> None:
     posts = c.case.table("establishment").reset_index(drop=True)
     if posts.empty:
         return
-    g, t = c.groups.get_indexer(posts["staff_group"]), c.year_index(posts["year"])
-    lhs = (c.members(posts["scope"]) * x.H[g, :, t + 1]).sum(axis=1)
-    rhs = posts["posts_fte"].to_numpy(float)
-    out.add(np.maximum(0.0, lhs - rhs), np.maximum(np.abs(lhs), np.abs(rhs)),
-            _rows_where(_scope_row_labels(posts, ["staff_group", "scope", "year"])))
+    g, t, members = c.groups.get_indexer(posts["staff_group"]), c.year_index(posts["year"]), c.members(posts["scope"])
+
+    def rows(plan):
+        return (members * plan.H[g, :, t + 1]).sum(axis=1), plan.constant * posts["posts_fte"].to_numpy(float)
+    _limit(out, rows, x, f, _rows_where(_scope_row_labels(posts, ["staff_group", "scope", "year"])))
 
 
-def _outlay(c: _Case, x: _Plan) -> dict[str, np.ndarray]:
-    """Cash outlay (£, undiscounted) by lever, STP and year, as budgets count it."""
-    spend = c.place_cost[:, None, None] / c.duration[:, None, None] * x.X  # per course year of a start
+def _outlay(c: _Case, x) -> dict[str, np.ndarray]:
+    """Cash outlay (£, undiscounted) by lever, STP and year, as budgets count it: a start's committed
+    cost spread evenly over its course years (only years inside the horizon count)."""
+    spend = c.place_cost[:, None, None] / c.duration[:, None, None] * x.X
     csum = np.cumsum(spend, axis=2)
     running = csum.copy()
     for p, d in enumerate(c.duration):
@@ -532,21 +580,22 @@ def _outlay(c: _Case, x: _Plan) -> dict[str, np.ndarray]:
     }
 
 
-def _check_budget(c: _Case, x: _Plan, out: FamilyResult) -> None:
+def _check_budget(c: _Case, x: _Plan, f: _Figures, out: FamilyResult) -> None:
     budgets = c.case.table("budgets").reset_index(drop=True)
     if budgets.empty:
         return
-    outlay = _outlay(c, x)
     t0 = c.year_index(budgets["from_year"].fillna(c.years[0]))
     t1 = c.year_index(budgets["to_year"].fillna(c.years[-1]))
     members = c.members(budgets["scope"])
-    lhs = np.zeros(len(budgets))
-    for i, lever in enumerate(budgets["lever"]):
-        spend = sum(outlay.values()) if lever == "all" else outlay[lever]
-        lhs[i] = (members[i][:, None] * spend[:, t0[i]:t1[i] + 1]).sum()
-    rhs = budgets["limit_gbp"].to_numpy(float)
-    out.add(np.maximum(0.0, lhs - rhs), np.maximum(np.abs(lhs), np.abs(rhs)),
-            _rows_where(_scope_row_labels(budgets, ["budget", "lever", "scope", "from_year", "to_year"])))
+
+    def rows(plan):
+        outlay = _outlay(c, plan)
+        lhs = np.zeros(len(budgets))
+        for i, lever in enumerate(budgets["lever"]):
+            spend = sum(outlay.values()) if lever == "all" else outlay[lever]
+            lhs[i] = (members[i][:, None] * spend[:, t0[i]:t1[i] + 1]).sum()
+        return lhs, plan.constant * budgets["limit_gbp"].to_numpy(float)
+    _limit(out, rows, x, f, _rows_where(_scope_row_labels(budgets, ["budget", "lever", "scope", "from_year", "to_year"])))
 
 
 def _target_measures(c: _Case, x: _Plan) -> pd.DataFrame:
@@ -612,40 +661,45 @@ def _check_targets(c: _Case, x: _Plan, solution: dict, tm: pd.DataFrame, out: Fa
             lambda i: f"{np.array(ids, object)[has_max][i]} maximum", allowance[has_max])
     # the reported figures are the recomputed ones
     present = r["kind"].notna().to_numpy()
-    for col, value in (("minimum", minimum), ("maximum", maximum), ("achieved", measure),
-                       ("shortfall", tm["shortfall_fte"].to_numpy())):
+    shown = np.array(ids, object)[present]
+    for col, value, size, allow in (("minimum", minimum, np.abs(minimum), ROUNDING),
+                                    ("maximum", maximum, np.nan_to_num(np.abs(maximum)), ROUNDING),
+                                    ("achieved", measure, scale, allowance),
+                                    ("shortfall", tm["shortfall_fte"].to_numpy(), scale, allowance)):
         reported = r[col].to_numpy(float)
         both_blank = np.isnan(reported) & np.isnan(value) if col == "maximum" else np.zeros(len(tm), bool)
         viol = np.where(both_blank, 0.0, np.abs(reported - value))
-        out.add(viol[present], scale[present], lambda i, col=col: f"{np.array(ids, object)[present][i]} reported {col}",
-                allowance[present])
+        out.add(viol[present], size[present], lambda i, col=col: f"{shown[i]} reported {col}",
+                np.broadcast_to(allow, viol.shape)[present])
 
 
 def _check_costs(c: _Case, x: _Plan, solution: dict, tm: pd.DataFrame, out: FamilyResult, problems: list[str]) -> None:
     al = x.allocations
-    q, cost, unit = al["quantity"].fillna(0.0).to_numpy(), al["cost"].fillna(np.nan).to_numpy(), x.unit_cost
+    q, cost, unit = al["quantity"].fillna(0.0).to_numpy(), al["cost"].to_numpy(float), x.unit_cost
     labels = [f"{r.lever} {r.item}, {r.staff_group}, {r.stp}, {r.year}" for r in al.itertuples(index=False)]
     expect = q * unit
     out.add(np.abs(cost - expect), np.maximum(np.abs(cost), np.abs(expect)), lambda i: f"allocation cost: {labels[i]}",
             ROUNDING * (unit + 1.0))
 
-    # costs by lever, year and region: recomputed from the allocations' costs
+    # costs by lever, year and region, recomputed from quantity × the case's unit cost
     t = al["t"].to_numpy(np.int64)
     region = c.stp_region[al["s"].to_numpy(np.int64)]
-    committed = pd.DataFrame({"lever": al["lever"], "year": np.array(c.years, object)[t], "region": region,
-                              "cost_gbp": al["cost"].fillna(0.0), "present_value_gbp": al["cost"].fillna(0.0) * c.discount[t],
-                              "outlay_gbp": 0.0, "n": 1})
+    lever = al["lever"].to_numpy(object)
+    allow = ROUNDING * (unit + 1.0)  # what the rounding of one allocation's figures may move a sum
+    committed = pd.DataFrame({"lever": lever, "year": np.array(c.years, object)[t], "region": region,
+                              "cost_gbp": expect, "present_value_gbp": expect * c.discount[t], "outlay_gbp": 0.0,
+                              "allow": allow})
     # outlay: a training start's cost spread evenly over its course years inside the horizon
-    training = (al["lever"] == "training").to_numpy()
+    training = lever == "training"
     d = np.where(training, c.duration[np.where(training, al["i"], 0)], 1)
     row = np.repeat(np.arange(len(al)), d)
     lag = np.arange(row.size) - np.repeat(np.cumsum(d) - d, d)
     year = t[row] + lag
     inside = year < c.T
     row, year = row[inside], year[inside]
-    spread = pd.DataFrame({"lever": al["lever"].to_numpy(object)[row], "year": np.array(c.years, object)[year],
-                           "region": region[row], "cost_gbp": 0.0, "present_value_gbp": 0.0,
-                           "outlay_gbp": al["cost"].fillna(0.0).to_numpy()[row] / d[row], "n": 1})
+    spread = pd.DataFrame({"lever": lever[row], "year": np.array(c.years, object)[year], "region": region[row],
+                           "cost_gbp": 0.0, "present_value_gbp": 0.0, "outlay_gbp": expect[row] / d[row],
+                           "allow": allow[row]})
     lines = pd.concat([committed, spread], ignore_index=True)
     costs = solution.get("costs")
     if not isinstance(costs, dict):
@@ -655,13 +709,13 @@ def _check_costs(c: _Case, x: _Plan, solution: dict, tm: pd.DataFrame, out: Fami
         rep = _records(costs, key, by + _COSTS, _COSTS)
         if rep.duplicated(by).any():
             problems.append(f"costs.{key}: duplicated lines: {_few(rep.loc[rep.duplicated(by), by].itertuples(index=False))}")
-        rec = lines.groupby(by)[_COSTS + ["n"]].sum()
+        rec = lines.groupby(by)[_COSTS + ["allow"]].sum()
         both = rec.join(rep.groupby(by)[_COSTS].sum(), how="outer", rsuffix="_reported").fillna(0.0)
         names = [", ".join(map(str, k if isinstance(k, tuple) else (k,))) for k in both.index]
         for col in _COSTS:
             a, b = both[col].to_numpy(), both[col + "_reported"].to_numpy()
             out.add(np.abs(a - b), np.maximum(np.abs(a), np.abs(b)), lambda i, col=col, key=key: f"costs.{key} {col}: {names[i]}",
-                    ROUNDING * (both["n"].to_numpy() + 1.0))
+                    both["allow"].to_numpy() + ROUNDING)
 
     # the objective: discounted committed cost (quantity × the case's unit cost) plus soft-target penalties
     penalties = float((tm["penalty"] * tm["shortfall_fte"]).sum())
@@ -715,7 +769,7 @@ def _check_bounds(c: _Case, x: _Plan, solution: dict, out: FamilyResult) -> None
         def where(i, what):
             p, s, t = np.unravel_index(i, Xw.shape)
             return f"{what}: {c.programmes[whole[p]]}, {c.stps[s]}, {c.years[t]}"
-        out.add(frac, np.abs(Xw), lambda i: where(i, "starts not whole"), ROUNDING)
+        out.add(frac, 1.0, lambda i: where(i, "starts not whole"), ROUNDING)  # whole to within 1e-6 of a start
         out.add(below, np.maximum(np.abs(Xw), c.min_cohort[whole, None, None]), lambda i: where(i, "cohort below minimum"))
 
 
@@ -761,16 +815,17 @@ def verify_solution(case: Case, solution: dict) -> VerifyReport:
     c = _Case(case)
     x = _Plan(c, solution, report.problems)
     res = {name: FamilyResult(name) for name in FAMILIES}
+    _plan_constants(c, x)
+    f = _Figures(c, x)
     _check_stock_flow(c, x, res["stock_flow"])
-    _check_retention(c, x, res["retention"])
-    _check_upskilling(c, x, res["upskilling_source"])
-    ST = _students(c, x.X)
-    _check_placements(c, x, ST, res["placements"])
-    _check_mentoring(c, x, ST, res["mentoring"])
-    _check_course_capacity(c, x, res["course_capacity"])
-    _check_pools(c, x, res["recruitment_pools"])
-    _check_establishment(c, x, res["establishment"])
-    _check_budget(c, x, res["budget"])
+    _check_retention(c, x, f, res["retention"])
+    _check_upskilling(c, x, f, res["upskilling_source"])
+    _check_placements(c, x, f, res["placements"])
+    _check_mentoring(c, x, f, res["mentoring"])
+    _check_course_capacity(c, x, f, res["course_capacity"])
+    _check_pools(c, x, f, res["recruitment_pools"])
+    _check_establishment(c, x, f, res["establishment"])
+    _check_budget(c, x, f, res["budget"])
     tm = _target_measures(c, x)
     _check_targets(c, x, solution, tm, res["targets"], report.problems)
     _check_costs(c, x, solution, tm, res["costs"], report.problems)
@@ -782,6 +837,7 @@ def verify_solution(case: Case, solution: dict) -> VerifyReport:
 
 def render(report: VerifyReport):
     """A rich Table of the report: family, checks, largest violation (absolute, relative) and where."""
+    from rich.markup import escape
     from rich.table import Table
 
     verdict = "[bold green]verified[/]" if report.ok else "[bold red]NOT verified[/]"
@@ -796,10 +852,10 @@ def render(report: VerifyReport):
     table.add_column("", justify="center")
     for f in report.families:
         table.add_row(f.family, f"{f.checks:,}", f"{f.violation:.3g}" if f.checks else "",
-                      f"{f.relative:.2g}" if f.checks else "", f.where or ("no rows" if not f.checks else ""),
+                      f"{f.relative:.2g}" if f.checks else "", escape(f.where) or ("no rows" if not f.checks else ""),
                       ("[green]ok[/]" if f.ok else f"[bold red]{f.failed:,} failed[/]"))
     if report.problems:
-        table.caption = "\n".join(f"[red]✗ {p}[/]" for p in report.problems)
+        table.caption = "\n".join(f"[red]✗ {escape(p)}[/]" for p in report.problems)
         table.caption_justify = "left"
     return table
 

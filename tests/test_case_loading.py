@@ -430,3 +430,18 @@ def test_excel_byte_order_mark_is_read(case_copy):
     path = case_copy.path / "regions.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert list(case_copy.load().table("regions")["region"]) == ["north", "south"]
+
+
+def test_header_only_tables_load_as_empty(case_copy):
+    case_copy.write("targets.csv", "target,measure,year,minimum_fte")
+    case_copy.write("pipeline.csv", "stp,programme,qualification_year,students")
+    c = case_copy.load()
+    assert c.table("targets").empty and "minimum_fte" in c.table("targets").columns
+    assert c.table("pipeline").empty and "pipeline" in c.tables
+
+
+def test_rows_of_empty_cells_are_ignored(case_copy):
+    # spreadsheets often save rows of commas below the data
+    path = case_copy.path / "baseline_workforce.csv"
+    path.write_text(path.read_text() + ",,\n , ,\n")
+    assert len(case_copy.load().table("baseline_workforce")) == 4

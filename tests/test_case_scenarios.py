@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FIXTURE, CaseCopy, find, only
+from conftest import FIXTURE, ROOT, CaseCopy, find, only
 from optimiser.case import Case, CaseError, list_scenarios, load_case
 
 
@@ -313,3 +313,35 @@ def test_bad_base_case_is_reported_before_the_scenario(case_copy: CaseCopy):
     case_copy.set_cell("baseline_workforce.csv", 2, "fte_in_post", "-1")
     problems = case_copy.problems("pool_halved")
     only(problems, file="baseline_workforce.csv", row=2, column="fte_in_post")
+
+
+# --- shipped cases ------------------------------------------------------------------------------------
+
+SHIPPED = sorted(p.parent for p in (ROOT / "cases").glob("*/case.yaml"))
+SHIPPED_SCENARIOS = [(case, name) for case in SHIPPED for name in list_scenarios(case)]
+
+
+def test_england_2017_is_shipped_with_scenarios():
+    assert ROOT / "cases" / "england_2017" in SHIPPED
+    assert list_scenarios(ROOT / "cases" / "england_2017")
+
+
+@pytest.mark.parametrize("folder", SHIPPED, ids=lambda p: p.name)
+def test_shipped_case_validates(folder):
+    c = load_case(folder)
+    assert c.name == folder.name
+    assert c.table("baseline_workforce")["fte_in_post"].sum() > 0
+
+
+@pytest.fixture(scope="module")
+def shipped_hashes() -> dict:
+    return {}
+
+
+@pytest.mark.parametrize("folder, scenario", SHIPPED_SCENARIOS, ids=lambda v: getattr(v, "name", v))
+def test_shipped_scenario_validates_and_changes_the_case(folder, scenario, shipped_hashes):
+    c = load_case(folder, scenario)
+    assert c.scenario == scenario and c.changes
+    if folder not in shipped_hashes:
+        shipped_hashes[folder] = load_case(folder).content_hash
+    assert c.content_hash != shipped_hashes[folder], "the scenario changes nothing"

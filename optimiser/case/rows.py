@@ -47,8 +47,9 @@ def read_csv(folder: Path, file: str, spec: TableSpec) -> tuple[pd.DataFrame | N
         return None, problems
     df["_file"] = file
     df["_row"] = range(2, len(df) + 2)  # line numbers as a spreadsheet shows them; header is line 1
-    blank = (df.drop(columns=ORIGIN).apply(lambda c: c.str.strip()) == "").all(axis=1)
-    return df[~blank].reset_index(drop=True), []  # blank lines (or only commas) are skipped, keeping line numbers
+    # blank lines (or only commas) are skipped, keeping the line numbers of the rows after them
+    filled = [bool("".join(v for v in cells if isinstance(v, str)).strip()) for cells in df.drop(columns=ORIGIN).to_numpy()]
+    return df[pd.Series(filled, index=df.index, dtype=bool)].reset_index(drop=True), []
 
 
 def validate_rows(df: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, list[Problem]]:

@@ -113,6 +113,15 @@ class ConstraintRow(_Out):
     shadow_price: float | None = Field(description="£ change in total cost per unit increase of the limit")
 
 
+class UnusedLever(_Out):
+    lever: Literal["training", "recruitment", "retention", "exit"]
+    item: str
+    staff_group: str
+    options: int = Field(description="Unused STP-year options of this lever, item and group")
+    min_reduced_cost_gbp: float | None = Field(
+        description="Smallest reduced cost among them: £ (present value) per unit its cost must fall before it is used")
+
+
 class SolutionFile(_Out):
     """Solution of an allocation case."""
 
@@ -127,6 +136,7 @@ class SolutionFile(_Out):
     workforce: list[WorkforceRow]
     allocations: list[Allocation]
     constraints: list[ConstraintRow]
+    unused_levers: list[UnusedLever]
 
 
 def solution_schema() -> dict:
@@ -203,6 +213,7 @@ def solution_dict(sol) -> dict:
         "workforce": _records(sol.workforce),
         "allocations": _records(sol.allocations.drop(columns="present_value_gbp", errors="ignore"), {"cost_gbp": "cost"}),
         "constraints": _records(sol.constraints),
+        "unused_levers": _records(sol.unused_levers),
     }
 
 

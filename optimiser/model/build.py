@@ -52,7 +52,8 @@ def define_variables(lp: LinearProgram, data: ModelData) -> None:
     kg, s, t = grid(len(rec), S, T)
     lp.add_variables("recruits", (len(rec), S, T), data.recruit_cost[:, :, None],
                      labels(kg.size, item=rec["source"].to_numpy(object)[kg], staff_group=rec["staff_group"].to_numpy(object)[kg],
-                            stp=stps[s], region=regions[s], year=years[t]), "recruits", discount=disc)
+                            stp=stps[s], region=regions[s], year=years[t]), "recruits", discount=disc,
+                     upper=np.where(data.recruit_open, np.inf, 0.0)[:, :, None])
 
     seg = retention_segments(data)
     n, t = grid(len(seg), T)
@@ -67,7 +68,7 @@ def define_variables(lp: LinearProgram, data: ModelData) -> None:
     lp.add_variables("planned_exits", (len(ex),), ex["cost_per_exit_gbp"].to_numpy(float),
                      labels(len(ex), item="exits", staff_group=ex["staff_group"].to_numpy(object), stp=ex["area"].to_numpy(object),
                             region=regions[ex["s"].to_numpy()], year=ex["year"].to_numpy(object)), "FTE",
-                     discount=disc[ex["t"].to_numpy()], upper=ex["max_exits_fte"].fillna(np.inf).to_numpy(float))
+                     discount=disc[ex["t"].to_numpy()], upper=ex["max_exits_fte"].astype(float).fillna(np.inf).to_numpy())
 
     soft = soft_targets(data)
     lp.add_variables("target_shortfall", (len(soft),), soft["penalty"].to_numpy(float),

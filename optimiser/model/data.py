@@ -35,6 +35,7 @@ class ModelData:
     recruit: pd.DataFrame  # open (source, group) pairs: k, g, source, staff_group
     recruit_cost: np.ndarray  # (KG, S) £ per recruit
     recruit_retention: np.ndarray  # (KG, S) share still in post after the first year
+    recruit_open: np.ndarray  # (KG, S) bool: the source is open to the group in the STP (a cost row exists)
     discount: np.ndarray  # (T,) discount factor of each year
 
     @property
@@ -125,6 +126,8 @@ def model_data(case: Case) -> ModelData:
     s_idx = stps.get_indexer(costs["area"])
     recruit_cost = np.zeros((len(recruit), S))
     recruit_retention = np.ones((len(recruit), S))
+    recruit_open = np.zeros((len(recruit), S), bool)
+    recruit_open[pair, s_idx] = True
     recruit_cost[pair, s_idx] = costs["cost_per_recruit_gbp"].to_numpy(float)
     recruit_retention[pair, s_idx] = costs["first_year_retention"].to_numpy(float)
 
@@ -146,6 +149,7 @@ def model_data(case: Case) -> ModelData:
         recruit=recruit,
         recruit_cost=recruit_cost,
         recruit_retention=recruit_retention,
+        recruit_open=recruit_open,
         discount=(1.0 + rate) ** -np.arange(T, dtype=float),
     )
 
