@@ -14,6 +14,7 @@ from constraints import (
     stock_flow,
     targets,
     upskilling_source,
+    whole_cohorts,
 )
 
 FAMILIES = [
@@ -27,4 +28,5 @@ FAMILIES = [
     establishment,
     budget,
     targets,
+    whole_cohorts,
 ]

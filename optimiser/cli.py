@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 import pandas as pd
 import typer
@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from optimiser.case import CaseError, load_case
+from optimiser.case.config import SolverName
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="NHS mental health workforce allocation: validate, solve and check cases.")
@@ -21,6 +22,8 @@ EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 
 CaseArg = typer.Argument(..., help="Case folder (holding case.yaml)", show_default=False)
 ScenarioOpt = typer.Option(None, "--scenario", "-s", help="Scenario name (CASE/scenarios/NAME.yaml)")
+SolverOpt = typer.Option(None, "--solver",
+                         help="Backend (see the README's Solvers section); default: the case's, else highs")
 
 
 def _load(case: Path, scenario: Optional[str]):
@@ -68,6 +71,7 @@ def validate(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt):
     targets = s["targets"]
     shown = targets[targets["kind"] == "hard"]
     out.print(_frame(shown, f"Targets: {len(shown)} hard shown, {len(targets) - len(shown)} soft"))
+    _print_penalty_notes(loaded)
 
 
 def describe_row(row) -> str:
@@ -85,6 +89,9 @@ def print_summary(sol) -> None:
         return
     out.print(f"Total cost £{sol.objective:,.0f} (present value at {sol.data.case.config.discount_rate:.1%} a year, "
               f"{sol.data.case.config.price_base_year} prices, penalties included)")
+    if sol.lp is not None and sol.lp.integrality.any():
+        out.print(f"Whole cohorts (MIP): {sol.result.message}", highlight=False)
+    out.print(f"Shadow prices and marginal costs: {sol.result.duals_note}", highlight=False)
     by = sol.costs.groupby("lever")[["cost_gbp", "present_value_gbp", "outlay_gbp"]].sum().reset_index()
     out.print(_frame(by, "Cost by lever (£)"))
     years = sol.costs.pivot_table(index="year", columns="lever", values="cost_gbp", aggfunc="sum", fill_value=0.0)
@@ -95,12 +102,16 @@ def print_summary(sol) -> None:
     fam["growth_fte"] = fam[last] - fam[first]
     out.print(_frame(fam.reset_index(), "Staff in post by family (FTE): baseline, end of horizon, growth"))
     hard = sol.targets[sol.targets["kind"] == "hard"]
-    out.print(_frame(hard[["target", "year", "measure", "minimum_fte", "achieved_fte", "marginal_cost_per_fte"]],
-                     "Hard targets (FTE; marginal cost £ per extra FTE)"))
+    if len(hard):
+        out.print(_frame(hard[["target", "year", "measure", "minimum_fte", "achieved_fte", "marginal_cost_per_fte"]],
+                         "Hard targets (FTE; marginal cost £ per extra FTE)"))
     soft = sol.targets[sol.targets["kind"] == "soft"]
     if len(soft):
         out.print(f"Soft targets: {int((soft['shortfall_fte'] > 1e-6).sum())} of {len(soft)} short, "
                   f"{soft['shortfall_fte'].sum():,.1f} FTE in all")
+        _print_soft_shortfalls(sol)
+    if sol.result.row_dual is None:
+        return  # no duals: the line above says why
     out.print(_frame(costliest_limits(sol.constraints), "Ten costliest binding limits "
                      "(£ change in total cost per extra unit of the limit; rows alike but for the STP counted once)"))
 
@@ -129,8 +140,15 @@ def costliest_limits(constraints: pd.DataFrame, n: int = 10) -> pd.DataFrame:
 @app.command()
 def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
           out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for solution.json [default: out/CASE[-SCENARIO]]"),
-          solver: Optional[str] = typer.Option(None, "--solver", help="Backend; default the case's (highs)"),
-          time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit (s)")):
+          solver: Optional[SolverName] = SolverOpt,
+          time_limit: Optional[float] = typer.Option(None, "--time-limit", min=0.001, help="Solver time limit (s)"),
+          mip_gap: Optional[float] = typer.Option(
+              None, "--mip-gap", min=0.0, max=1.0,
+              help="Relative MIP gap for whole-cohort cases; default: the case's, else 1e-4"),
+          threads: Optional[int] = typer.Option(None, "--threads", min=1, help="Solver threads"),
+          seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Solver random seed"),
+          explain: bool = typer.Option(True, "--explain/--no-explain",
+                                       help="Diagnose an infeasible case (as optimiser explain) into solution.json")):
     """Solve a case for the minimum-cost allocation and write solution.json.
 
     Exit codes: 0 optimal, 3 infeasible, 2 bad input, 1 internal error.
@@ -140,7 +158,10 @@ def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
 
     loaded = _load(case, scenario)
     with err.status(f"solving {loaded.name}…"):
-        sol = solve_case(loaded, solver, time_limit_seconds=time_limit)
+        sol = solve_case(loaded, solver, time_limit_seconds=time_limit, mip_gap=mip_gap, threads=threads,
+                         random_seed=seed)
+    if explain and sol.status in ("infeasible", "infeasible_or_unbounded"):
+        _explain_into(sol, loaded)  # the diagnosis goes into solution.json
     target = out_dir or Path("out") / (loaded.name + (f"-{scenario}" if scenario else ""))
     write_atomic(target / "solution.json", sol.to_json())
     print_summary(sol)
@@ -148,8 +169,13 @@ def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
     if sol.status == "optimal":
         raise typer.Exit(EXIT_OK)
     if sol.status in ("infeasible", "infeasible_or_unbounded"):
+        if sol.diagnosis is not None:
+            from optimiser.analysis.diagnosis import print_diagnosis
+
+            print_diagnosis(sol.diagnosis, out)
         err.print("[bold red]infeasible[/]: the hard targets cannot all be met within the limits of this case "
-                  "(capacities, pools, budgets, establishment).")
+                  "(capacities, pools, budgets, establishment)"
+                  + (": see the diagnosis above and in solution.json." if sol.diagnosis is not None else "."))
         raise typer.Exit(EXIT_INFEASIBLE)
     err.print(f"[bold red]{sol.status}[/]: {sol.result.message}; no plan to act on.")
     raise typer.Exit(EXIT_INTERNAL)
@@ -167,6 +193,107 @@ def verify(case: Path = CaseArg,
     from optimiser.verify import verify_command
 
     raise typer.Exit(verify_command(case, solution, scenario, console=out, err_console=err))
+
+
+@app.command()
+def explain(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
+            out_dir: Optional[Path] = typer.Option(None, "--out",
+                                                   help="Folder for diagnosis.json [default: out/CASE[-SCENARIO]]")):
+    """Explain why a case is infeasible: the smallest target shortfalls that make it feasible, the limits
+    that conflict (an irreducible set, in words) and the single relaxations that fix it, ranked.
+
+    Exit codes: 0 the case is feasible (nothing to explain), 3 infeasible (diagnosis printed and written
+    to diagnosis.json), 2 bad input, 1 internal error.
+    """
+    import json
+
+    from optimiser.analysis.diagnosis import diagnose, print_diagnosis
+    from optimiser.export.solution import write_atomic
+
+    loaded = _load(case, scenario)
+    with err.status(f"explaining {loaded.name}…"):
+        diag = diagnose(loaded)
+    print_diagnosis(diag, out)
+    if diag.status == "feasible":
+        raise typer.Exit(EXIT_OK)
+    target = out_dir or Path("out") / (loaded.name + (f"-{scenario}" if scenario else ""))
+    write_atomic(target / "diagnosis.json", json.dumps(diag.to_dict(), ensure_ascii=False, indent=1) + "\n")
+    out.print(f"wrote {target / 'diagnosis.json'}")
+    raise typer.Exit(EXIT_INFEASIBLE)
+
+
+def _explain_into(sol, loaded) -> None:
+    """Diagnose an infeasible solve (``optimiser.analysis.diagnosis``) into ``sol.diagnosis``."""
+    from optimiser.analysis.diagnosis import diagnose
+
+    try:
+        with err.status(f"{loaded.name} is infeasible; explaining why…"):
+            sol.diagnosis = diagnose(loaded)
+    except Exception as exc:  # noqa: BLE001 - the solve's answer (infeasible, exit 3) stands without it
+        err.print(f"[yellow]warning[/]: the diagnosis failed ({type(exc).__name__}: {exc}); "
+                  "solution.json has none.", highlight=False)
+
+
+def _print_soft_shortfalls(sol, most: int = 15) -> None:
+    """Soft targets that fall short: what each counts, FTE short and the penalty it costs."""
+    from optimiser.analysis.diagnosis import soft_penalty_notes, soft_shortfalls
+
+    short = soft_shortfalls(sol.targets).rename(columns={
+        "minimum_fte": "minimum", "achieved_fte": "achieved", "shortfall_fte": "short", "penalty_gbp_per_fte": "£/FTE",
+        "penalty_cost_gbp": "penalty £"})
+    if short.empty:
+        return
+    out.print(_frame(short.head(most), "Soft-target shortfalls (FTE; penalty £ per FTE and £, in the total cost)"
+                     + (f": {most} of {len(short)} shown" if len(short) > most else "")))
+    cheap = soft_penalty_notes(sol.data.case)
+    cheap = cheap[cheap["target"].isin(short["target"])]
+    if len(cheap):
+        first = cheap.iloc[0]
+        out.print(f"[yellow]note[/]: {len(cheap)} short soft target(s) have a penalty below the dearest lever for "
+                  f"their staff (e.g. {first['target']}: £{first['penalty_gbp_per_fte']:,.0f} < "
+                  f"£{first['dearest_lever_gbp_per_fte']:,.0f} per FTE by {first['dearest_lever']}): their shortfall "
+                  "may be bought instead of that lever, not forced by the limits.", highlight=False)
+
+
+def _print_penalty_notes(loaded, most: int = 5) -> None:
+    """Soft targets whose penalty is below the dearest lever for their staff (a note, not a problem)."""
+    from optimiser.analysis.diagnosis import soft_penalty_notes
+
+    notes = soft_penalty_notes(loaded)
+    if notes.empty:
+        return
+    out.print(f"[yellow]note[/]: {len(notes)} soft target(s) have a penalty below the dearest lever for their staff, "
+              "so a shortfall may be cheaper than that lever:", highlight=False)
+    for r in notes.head(most).itertuples():
+        out.print(f"  • {r.target}: £{r.penalty_gbp_per_fte:,.0f} per FTE < £{r.dearest_lever_gbp_per_fte:,.0f} "
+                  f"by {r.dearest_lever}", highlight=False)
+    if len(notes) > most:
+        out.print(f"  … and {len(notes) - most} more", highlight=False)
+
+
+@app.command("export-model")
+def export_model(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
+                 model_format: Optional[Literal["mps", "lp"]] = typer.Option(
+                     None, "--format", help="File format; default: from the suffix (.lp: lp, else mps)"),
+                 out_file: Path = typer.Option(..., "--out", help="File to write", show_default=False)):
+    """Write the case's model (minimise cost, £ present value) as an MPS or LP file with readable names,
+    for solvers outside this engine (Gurobi, CPLEX, Xpress, ...).
+
+    Exit codes: 0 written, 2 bad input.
+    """
+    from optimiser.export.model_file import write_model
+    from optimiser.model.build import build_lp
+
+    loaded = _load(case, scenario)
+    lp, _ = build_lp(loaded)
+    path = write_model(lp, out_file, model_format)
+    whole = int(lp.integrality.sum())
+    out.print(f"wrote {path}: {lp.num_col:,} columns" + (f" ({whole:,} integer)" if whole else "")
+              + f", {lp.num_row:,} rows", highlight=False)
+
+
+# Analysis commands (sweep, tornado, montecarlo, compare) are registered by optimiser/analysis/commands.py.
+from optimiser.analysis import commands as _analysis_commands  # noqa: E402,F401
 
 
 @app.callback()

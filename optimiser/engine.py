@@ -9,12 +9,14 @@ from optimiser.solution import Solution, extract
 from optimiser.solvers import solve_lp
 
 
-def solve(case: Case, solver: str | None = None, **options) -> Solution:
+def solve(case: Case, solver: str | None = None, diagnose: bool = False, **options) -> Solution:
     """Minimum-cost allocation of a case.
 
     Args:
         case: a loaded case (``load_case``).
         solver: backend name; defaults to the case's ``solver.name`` (``highs``).
+        diagnose: if the case is infeasible, explain why (``sol.diagnosis``, written to the JSON;
+            ``optimiser.analysis.diagnosis``).
         **options: solver options overriding the case's: ``time_limit_seconds``, ``mip_gap``,
             ``threads``, ``random_seed``.
 
@@ -35,4 +37,10 @@ def solve(case: Case, solver: str | None = None, **options) -> Solution:
     timings["extract"] = time.perf_counter() - start
     sol.timings = timings
     sol.lp = lp
+    if diagnose and sol.status in ("infeasible", "infeasible_or_unbounded"):
+        from optimiser.analysis.diagnosis import diagnose as explain
+
+        start = time.perf_counter()
+        sol.diagnosis = explain(case)
+        timings["diagnosis"] = time.perf_counter() - start
     return sol

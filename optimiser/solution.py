@@ -49,6 +49,7 @@ class Solution:
     data: ModelData | None = None
     lp: LinearProgram | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage; not reproducible
+    diagnosis: object | None = None  # optimiser.analysis.diagnosis.Diagnosis, when an infeasible case was explained
 
     @property
     def status(self) -> str:
@@ -149,10 +150,16 @@ def _targets(lp: LinearProgram, data: ModelData, result: SolverResult) -> pd.Dat
         achieved = result.row_activity[rows] - shortfall - offset
     if result.row_dual is not None:
         dual = result.row_dual[rows]
+    soft = (tg["kind"] == "soft").to_numpy()
+    penalty = np.where(soft, tg["penalty_gbp_per_fte"].astype(float).fillna(data.case.config.default_penalty_gbp_per_fte)
+                       .to_numpy(), np.nan)
     return pd.DataFrame({
         "target": tg["target"], "description": tg["description"], "kind": tg["kind"], "year": tg["year"],
         "measure": tg["measure"], "minimum_fte": tg["minimum_fte"], "maximum_fte": tg["maximum_fte"],
         "achieved_fte": achieved, "shortfall_fte": shortfall, "marginal_cost_per_fte": dual,
+        "family": tg["family"], "staff_group": tg["staff_group"], "region": tg["region"], "stp": tg["stp"],
+        "priority": tg["priority"].astype(float), "penalty_gbp_per_fte": penalty,
+        "penalty_cost_gbp": np.where(soft, shortfall * penalty, np.nan),
     })
 
 

@@ -18,7 +18,7 @@ establishment             ``Σ_{s∈scope} H[g,s,t] ≤ posts``
 budget                    cash outlay (training spread over the course years inside the horizon,
                           recruitment, retention, exits; undiscounted) within each budget row
 targets                   minimum (with the soft shortfall) and maximum of every target; the reported
-                          achieved, shortfall, minimum and maximum equal the recomputed ones
+                          achieved, shortfall, minimum, maximum and penalty cost equal the recomputed ones
 costs                     each allocation's cost = quantity × the case's unit cost; costs by lever,
                           year and region (committed, present value, outlay) add up to the allocations;
                           total, objective and penalties equal the recomputed objective
@@ -671,6 +671,14 @@ def _check_targets(c: _Case, x: _Plan, solution: dict, tm: pd.DataFrame, out: Fa
         viol = np.where(both_blank, 0.0, np.abs(reported - value))
         out.add(viol[present], size[present], lambda i, col=col: f"{shown[i]} reported {col}",
                 np.broadcast_to(allow, viol.shape)[present])
+    # a soft target's reported penalty cost (where the file gives one) is its shortfall × its penalty
+    pen = _records(solution, "targets", ["id", "penalty_cost_gbp"], ["penalty_cost_gbp"])
+    pen = pen[~pen["id"].duplicated()].set_index("id").reindex(tm["target"])["penalty_cost_gbp"].to_numpy(float)
+    has = soft & ~np.isnan(pen)
+    expect = (tm["penalty"] * tm["shortfall_fte"]).to_numpy(float)
+    out.add(np.abs(pen - expect)[has], np.abs(expect)[has],
+            lambda i: f"{np.array(ids, object)[has][i]} reported penalty cost",
+            (tm["penalty"].to_numpy(float) * allowance + ROUNDING)[has])
 
 
 def _check_costs(c: _Case, x: _Plan, solution: dict, tm: pd.DataFrame, out: FamilyResult, problems: list[str]) -> None:

@@ -8,6 +8,8 @@ updates a value here with a dated comment saying why.
 History:
 - 2026-11-23: first national case (44 STPs, 14 groups, 5 years) and two_stp fixture.
 - 2026-11-23: recruitment sources closed in STPs with no cost row (no change to these cases).
+- 2026-11-23: new scenario tight_budget_soft (issue 6: tight_budget with its hard targets soft at the
+  default penalty; 12 more shortfall variables than the base case).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ FINGERPRINTS = {
     ("cases/england_2017", "bursary_removal"): ("optimal", 1_340_328_287.25, 20_833, 15_761),
     ("cases/england_2017", "no_salary_support"): ("optimal", 1_472_499_283.95, 20_833, 15_761),
     ("cases/england_2017", "tight_budget"): ("infeasible", None, 20_833, 15_761),
+    ("cases/england_2017", "tight_budget_soft"): ("optimal", 6_661_628_374.18, 20_845, 15_761),
 }
 
 

@@ -83,8 +83,12 @@ def test_cli_solve_tight_budget_exits_3_and_keeps_no_partial_file(tmp_path):
     run = _cli("solve", str(NATIONAL), "--scenario", "tight_budget", "--out", str(tmp_path))
     assert run.returncode == 3, run.stdout + run.stderr
     assert "infeasible" in run.stderr
-    assert json.loads((tmp_path / "solution.json").read_text())["status"] == "infeasible"
+    data = json.loads((tmp_path / "solution.json").read_text())
+    assert data["status"] == "infeasible"
     assert [p.name for p in tmp_path.iterdir()] == ["solution.json"]
+    # the automatic diagnosis (tests/test_diagnosis.py): it names the budget, in the JSON and on screen
+    assert any(lim["name"] == "spending_limit" for lim in data["diagnosis"]["conflict"]["limits"])
+    assert "plan_training_envelope training budget" in run.stdout and "budget +£" in run.stdout
 
 
 def test_cli_solve_bad_case_exits_2_without_traceback(tmp_path):

@@ -111,17 +111,17 @@ def _check_programmes(tables: dict[str, pd.DataFrame], first: int, last: int) ->
             problems.append(_at(row, "a minimum cohort needs integer: true", "min_cohort", row["min_cohort"]))
     pipe = tables.get("pipeline")
     if pipe is not None and not pipe.empty:
-        duration = progs.set_index("programme")["duration_years"]
-        for _, row in pipe.iterrows():
-            if row["programme"] not in duration.index:
-                continue
-            q, latest = parse_year(row["qualification_year"]), first - 1 + int(duration[row["programme"]])
-            if not first <= q <= latest:
-                problems.append(_at(
-                    row,
-                    f"students in training at the baseline qualify between {first}/{(first + 1) % 100:02d} and "
-                    f"{latest}/{(latest + 1) % 100:02d} (the programme lasts {duration[row['programme']]} years)",
-                    "qualification_year", row["qualification_year"]))
+        duration = pipe["programme"].map(dict(zip(progs["programme"], progs["duration_years"])))
+        q = pipe["qualification_year"].map({y: parse_year(y) for y in pipe["qualification_year"].unique()})
+        latest = first - 1 + duration
+        bad = duration.notna() & ~((q >= first) & (q <= latest))
+        for i in pipe.index[bad]:
+            row, last_ = pipe.loc[i], int(latest[i])
+            problems.append(_at(
+                row,
+                f"students in training at the baseline qualify between {first}/{(first + 1) % 100:02d} and "
+                f"{last_}/{(last_ + 1) % 100:02d} (the programme lasts {int(duration[i])} years)",
+                "qualification_year", row["qualification_year"]))
     return problems
 
 

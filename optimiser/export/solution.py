@@ -77,6 +77,17 @@ class TargetResult(_Out):
     achieved: float | None = Field(description="FTE: growth over the baseline or level in post")
     shortfall: float | None = Field(description="FTE short of the minimum (soft targets only)")
     marginal_cost_per_fte: float | None = Field(description="£ of total cost per extra FTE on the minimum (the dual)")
+    # the target's filters (as in targets.csv, lists ';'-separated; null = all), so a shortfall reads by
+    # family, staff group, region and STP; and what a shortfall costs
+    family: str | None = Field(None, description="Families counted; null = all")
+    staff_group: str | None = Field(None, description="Staff groups counted; null = all")
+    region: str | None = Field(None, description="Regions counted; null = all")
+    stp: str | None = Field(None, description="STPs counted; null = all")
+    priority: float | None = Field(None, description="Weight of the shortfall in the elastic diagnosis")
+    penalty_gbp_per_fte: float | None = Field(
+        None, description="£ per FTE short (soft targets; the case default where the target states none); null for hard")
+    penalty_cost_gbp: float | None = Field(
+        None, description="shortfall × penalty_gbp_per_fte (£, included in the total cost); null for hard")
 
 
 class WorkforceRow(_Out):
@@ -122,6 +133,95 @@ class UnusedLever(_Out):
         description="Smallest reduced cost among them: £ (present value) per unit its cost must fall before it is used")
 
 
+class DiagnosisShortfall(_Out):
+    id: str = Field(description="Hard target")
+    description: str
+    year: str
+    measure: Literal["growth", "level"]
+    family: str | None
+    staff_group: str | None
+    region: str | None
+    stp: str | None
+    priority: float
+    minimum: float = Field(description="FTE the case asks for")
+    achievable: float = Field(description="FTE reachable with every other limit kept (minimum - shortfall)")
+    shortfall: float = Field(description="Smallest FTE short (priority-weighted over all hard targets)")
+    words: str
+
+
+class DiagnosisElastic(_Out):
+    """(a) Every hard target may fall short: the least priority-weighted shortfall."""
+
+    status: Literal["optimal", "infeasible"] = Field(
+        description="infeasible: even dropping every hard target leaves limits in conflict")
+    message: str
+    weighted_shortfall_fte: float | None = Field(description="Σ priority × shortfall (FTE)")
+    total_cost_gbp: float | None = Field(description="Cost of the cheapest plan with these shortfalls (£ present value)")
+    shortfalls: list[DiagnosisShortfall] = Field(description="Hard targets that fall short (others are met)")
+
+
+class DiagnosisLimit(_Out):
+    family: str = Field(description="Constraint family")
+    name: str = Field(description="Row block, as in constraints[].name")
+    item: str | None
+    staff_group: str | None
+    stp: str | None
+    region: str | None
+    years: list[str] = Field(description="Years of the limit's rows in the conflict (a budget: its span)")
+    rows: int = Field(description="LP rows the limit stands for")
+    stps: int | None = Field(description="STPs covered (share limits)")
+    sense: Literal["≤", "≥"]
+    limit: float | None = Field(description="The amount as the case states it, when the same in every row; null for shares")
+    words: str
+
+
+class DiagnosisConflict(_Out):
+    """(b) An irreducible set of limits that cannot all hold (stock flows and bounds always hold)."""
+
+    sentence: str
+    irreducible: bool = Field(description="Dropping any one limit (or one year of a narrowed limit) makes it feasible")
+    narrowed_to_years: bool = Field(description="Every multi-year quantity limit was narrowed until each year left is "
+                                                "needed (false: only years outside the solver's certificate dropped)")
+    limit_count: int
+    row_count: int
+    limits: list[DiagnosisLimit]
+
+
+class DiagnosisRelaxation(_Out):
+    """(c) The least change of one limit that makes the case feasible."""
+
+    family: str
+    name: str
+    item: str | None
+    staff_group: str | None
+    stp: str | None
+    region: str | None
+    years: list[str]
+    change: float | None = Field(description="Least change (in unit; the same in each year if per_year); null: "
+                                             "this limit alone cannot make the case feasible")
+    unit: str
+    per_year: bool
+    limit_before: float | None
+    limit_after: float | None
+    relative_change: float | None = Field(description="change / the limit (share)")
+    total_cost_gbp: float | None = Field(description="Cost of the cheapest plan with the change (£ present value)")
+    rank_by_cost: int | None
+    rank_by_change: int | None = Field(description="Rank by relative change")
+    short: str = Field(description="e.g. 'budget +£X', 'pool +N a year', 'target −N'")
+    words: str
+
+
+class Diagnosis(_Out):
+    """Why the case is infeasible (``optimiser explain``); present only when the status is infeasible."""
+
+    status: Literal["infeasible", "integer_infeasible", "feasible"]
+    message: str
+    elastic: DiagnosisElastic | None
+    conflict: DiagnosisConflict | None
+    relaxations: list[DiagnosisRelaxation] = Field(description="Ranked by total cost")
+    lp_solves: int = Field(description="LP solves the diagnosis took")
+
+
 class SolutionFile(_Out):
     """Solution of an allocation case."""
 
@@ -137,6 +237,7 @@ class SolutionFile(_Out):
     allocations: list[Allocation]
     constraints: list[ConstraintRow]
     unused_levers: list[UnusedLever]
+    diagnosis: Diagnosis | None = Field(None, description="Why an infeasible case is infeasible; absent otherwise")
 
 
 def solution_schema() -> dict:
@@ -214,6 +315,7 @@ def solution_dict(sol) -> dict:
         "allocations": _records(sol.allocations.drop(columns="present_value_gbp", errors="ignore"), {"cost_gbp": "cost"}),
         "constraints": _records(sol.constraints),
         "unused_levers": _records(sol.unused_levers),
+        **({"diagnosis": sol.diagnosis.to_dict()} if getattr(sol, "diagnosis", None) is not None else {}),
     }
 
 

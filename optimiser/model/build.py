@@ -46,7 +46,8 @@ def define_variables(lp: LinearProgram, data: ModelData) -> None:
     p, s, t = grid(P, S, T)
     lp.add_variables("training_starts", (P, S, T), progs["cost_per_place_gbp"].to_numpy(float)[:, None, None],
                      labels(p.size, item=progs["programme"].to_numpy(object)[p], staff_group=groups[progs["g"].to_numpy()[p]],
-                            stp=stps[s], region=regions[s], year=years[t]), "starts", discount=disc)
+                            stp=stps[s], region=regions[s], year=years[t]), "starts", discount=disc,
+                     integer=progs["integer"].to_numpy(bool)[:, None, None])  # whole places (MODEL.md §Integer variant)
 
     rec = data.recruit
     kg, s, t = grid(len(rec), S, T)

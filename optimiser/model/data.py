@@ -53,7 +53,8 @@ class ModelData:
     def year_index(self, labels) -> np.ndarray:
         """0-based planning-year index of each year label."""
         first = parse_year(self.years[0])
-        return np.array([parse_year(y) - first for y in labels], dtype=np.int64)
+        codes, distinct = pd.factorize(pd.Series(labels, dtype=object))
+        return np.array([parse_year(y) - first for y in distinct], dtype=np.int64)[codes]
 
     def members(self, scope: str) -> np.ndarray:
         """Indices of the STPs covered by a scope (england, a region or an STP)."""
@@ -65,10 +66,12 @@ class ModelData:
 
     def scope_matrix(self, scopes) -> tuple[np.ndarray, np.ndarray]:
         """(row, stp) index pairs: for each scope in ``scopes``, the STPs it covers."""
-        parts = [(np.full(len(m), i), m) for i, m in enumerate(self.members(s) for s in scopes)]
-        if not parts:
+        codes, distinct = pd.factorize(pd.Series(scopes, dtype=object))
+        members = [self.members(s) for s in distinct]
+        sizes = np.array([len(members[c]) for c in codes], dtype=np.int64)
+        if not sizes.sum():
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        return np.repeat(np.arange(len(codes)), sizes), np.concatenate([members[c] for c in codes])
 
     def target_cells(self, target: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """(group, stp) index pairs counted by a target's filters."""

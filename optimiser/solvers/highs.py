@@ -32,6 +32,8 @@ class HighsSolver:
     """A live HiGHS instance holding one LP; later solves start from the last basis."""
 
     name = "highs"
+    integer = True  # solves MIPs (whole cohorts)
+    version = staticmethod(lambda: highs_version())
 
     def __init__(self, lp: LinearProgram, settings: SolverSettings | None = None):
         settings = settings or SolverSettings()
@@ -42,6 +44,8 @@ class HighsSolver:
         if settings.mip_gap is not None:
             self.highs.setOptionValue("mip_rel_gap", float(settings.mip_gap))
         if settings.threads is not None:
+            # HiGHS runs one global thread pool, sized once; a different size needs a new pool
+            highspy.Highs.resetGlobalScheduler(True)
             self.highs.setOptionValue("threads", int(settings.threads))
         if settings.random_seed is not None:
             self.highs.setOptionValue("random_seed", int(settings.random_seed))
@@ -69,10 +73,17 @@ class HighsSolver:
             result.objective = float(self.highs.getInfo().objective_function_value)
             result.x = np.asarray(sol.col_value)
             result.row_activity = np.asarray(sol.row_value)
-            if sol.dual_valid:
+            if self.is_mip:
+                result.best_bound = float(self.highs.getInfo().mip_dual_bound)
+                result.duals_note = "none: a MIP has no duals"
+            elif sol.dual_valid:
                 result.row_dual = np.asarray(sol.row_dual)
                 result.col_dual = np.asarray(sol.col_dual)
                 result.duals_note = "from the LP solve"
             else:
                 result.duals_note = "HiGHS gave no duals for this solve"
+        elif self.is_mip and self.highs.getInfo().primal_solution_status == 2:  # stopped with a plan, not proven
+            info = self.highs.getInfo()
+            result.message += (f"; best plan found £{info.objective_function_value:,.2f}, best bound "
+                               f"£{info.mip_dual_bound:,.2f}: not proven within the MIP gap, so not reported")
         return result

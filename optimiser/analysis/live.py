@@ -1,0 +1,389 @@
+"""A built LP kept alive in HiGHS for many re-solves: sweeps, tornado bars, Monte Carlo draws.
+
+The LP is built once. Each re-solve maps its parameter values onto the LP's arrays
+(:mod:`optimiser.analysis.params`), pushes only the entries that differ into the live ``highspy``
+object (``changeRowsBounds``, ``changeColsCost``, ``changeColsBounds``, ``changeCoeff``) and runs
+dual simplex from the current basis. Parameters that change matrix coefficients are applied by
+``Case.with_changes`` and a rebuild of the arrays; the live model is then updated the same way, so
+it still starts from the last basis.
+
+``start="base"`` instead solves each point in a fresh HiGHS object from the basis of the base
+case: the answer then depends only on the point, not on what was solved before it (Monte Carlo
+uses this so that a resumed or distributed run gives the same numbers as a single run).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+import highspy
+import numpy as np
+
+from optimiser.case import Case, CaseError
+from optimiser.case.config import SolverSettings
+from optimiser.model.build import build_lp
+from optimiser.model.data import ModelData
+from optimiser.model.lp import LinearProgram
+from optimiser.analysis.params import (Assignment, Binding, LPArrays, Parameter, apply_changes, bind,
+                                       overlapping)
+from optimiser.solvers.highs import _STATUS, highs_version
+
+Start = Literal["previous", "base", "cold"]
+
+#: More changed matrix entries than this are passed as a whole new model (keeping the basis).
+MAX_COEFF_CHANGES = 5000
+#: HiGHS options of live models, chosen by measurement on the national case (bench/sweep_bench.py):
+#: scaling each row and column so that its largest entry is 1 (``simplex_scale_strategy`` 4) and
+#: Devex pricing instead of dual steepest edge (``simplex_dual_edge_weight_strategy`` 1) take fewer
+#: and cheaper dual simplex iterations in warm re-solves, and halve the time of a Monte Carlo draw
+#: re-solved from the base basis. The optimum is the same.
+HIGHS_OPTIONS: dict = {"simplex_scale_strategy": 4, "simplex_dual_edge_weight_strategy": 1}
+#: The penalty (£ per FTE) that makes hard targets elastic by default in tornado and Monte Carlo runs.
+ELASTIC_PENALTY = 10_000_000.0
+
+
+def make_elastic(case: Case, penalty: float = ELASTIC_PENALTY) -> Case:
+    """A copy of ``case`` in which every hard target is soft at ``penalty`` £ per FTE short.
+
+    With a penalty above every marginal cost the plan is the same where the case is feasible, and
+    where it is not the shortfall shows which targets give way (instead of a bare "infeasible").
+    """
+    targets = case.table("targets")
+    if not (targets["kind"] == "hard").any():
+        return case
+    return case.with_changes([
+        {"table": "targets", "column": "penalty_gbp_per_fte", "set": float(penalty), "where": {"kind": "hard"}},
+        {"table": "targets", "column": "kind", "set": "soft", "where": {"kind": "hard"}},
+    ], label="elastic targets")
+
+
+@dataclass
+class Point:
+    """One solved point: status, objective and the solver's vectors, with the LP they belong to.
+
+    ``x`` (column values) and ``row_dual`` are read at once; ``row_activity`` and ``col_dual`` only
+    when first used (reading a vector of a national LP from HiGHS costs about a third of a millisecond).
+    """
+
+    status: str
+    objective: float | None
+    x: np.ndarray | None
+    row_dual: np.ndarray | None
+    lp: LinearProgram
+    data: ModelData
+    arrays: LPArrays
+    iterations: int
+    seconds: float
+    rebuilt: bool
+    message: str = ""
+    assignments: tuple[Assignment, ...] = ()
+    _solution: object = None
+    _row_activity: np.ndarray | None = None
+    _col_dual: np.ndarray | None = None
+
+    @property
+    def row_activity(self) -> np.ndarray | None:
+        if self._row_activity is None and self._solution is not None:
+            self._row_activity = np.asarray(self._solution.row_value)
+        return self._row_activity
+
+    @property
+    def col_dual(self) -> np.ndarray | None:
+        if self._col_dual is None and self._solution is not None and self.row_dual is not None:
+            self._col_dual = np.asarray(self._solution.col_dual)
+        return self._col_dual
+
+
+@dataclass
+class Layout:
+    """Index sets of an LP needed to summarise a point in the planner's words."""
+
+    levers: dict[str, tuple[int, int]]
+    families: dict[str, tuple[np.ndarray, float]]  # family -> (H columns at the last year, baseline FTE)
+    targets: list[str]
+    target_rows: np.ndarray
+    target_kind: np.ndarray
+    shortfall_cols: np.ndarray  # column per target, -1 for none
+    budgets: list[str]
+    budget_rows: np.ndarray
+
+
+def layout(lp: LinearProgram, data: ModelData) -> Layout:
+    from optimiser.solution import LEVERS
+
+    levers = {LEVERS[n][0]: (lp.variables[n].offset, lp.variables[n].size) for n in LEVERS}
+    H = lp.variables["staff_in_post"]
+    fams = {}
+    for fam in sorted(set(data.family)):
+        g = np.flatnonzero(data.family == fam)
+        gg, ss = np.meshgrid(g, np.arange(data.S), indexing="ij")
+        cols = H.index(gg.ravel(), ss.ravel(), np.full(gg.size, data.T - 1))
+        fams[fam] = (cols, float(data.baseline[g].sum()))
+    tg = data.case.table("targets").reset_index(drop=True)
+    rows = next(b for b in lp.row_blocks if b.name == "target_minimum").rows
+    soft = np.flatnonzero((tg["kind"] == "soft").to_numpy())
+    short = lp.variables["target_shortfall"]
+    shortfall = np.full(len(tg), -1, np.int64)
+    shortfall[soft] = short.offset + np.arange(len(soft))
+    budget_block = next((b for b in lp.row_blocks if b.name == "spending_limit"), None)
+    budgets = data.case.table("budgets")
+    return Layout(levers, fams, list(tg["target"]), rows, tg["kind"].to_numpy(object), shortfall,
+                  list(budgets["budget"]) if budget_block is not None else [],
+                  budget_block.rows if budget_block is not None else np.zeros(0, np.int64))
+
+
+class LiveModel:
+    """A case's LP built once and held in a live HiGHS object for fast re-solves.
+
+    Args:
+        case: the case to analyse (not changed).
+        elastic: if given, hard targets become soft at this penalty (£/FTE) — see :func:`make_elastic`.
+        settings: solver settings; defaults to the case's, with one thread.
+        highs_options: extra HiGHS options (over :data:`HIGHS_OPTIONS`).
+    """
+
+    def __init__(self, case: Case, elastic: float | None = None, settings: SolverSettings | None = None,
+                 highs_options: dict | None = None):
+        self.original = case
+        self.hard_targets = set(case.table("targets").query("kind == 'hard'")["target"])
+        self.elastic = elastic
+        self.case = make_elastic(case, elastic) if elastic else case
+        base_settings = settings or self.case.config.solver
+        self.settings = base_settings.model_copy(update={"threads": base_settings.threads or 1})
+        self.highs_options = {**HIGHS_OPTIONS, **(highs_options or {})}
+        self.lp, self.data = build_lp(self.case)
+        self.base = LPArrays.from_lp(self.lp)
+        self.layout = layout(self.lp, self.data)
+        self.highs: highspy.Highs | None = None
+        self.current: LPArrays | None = None  # what the live HiGHS object holds
+        self.current_lp: tuple[LinearProgram, ModelData] | None = None
+        self._bindings: dict[Parameter, Binding | None] = {}
+        self._base_basis = None
+        self.solves = 0
+
+    # --- mapping values onto arrays ------------------------------------------------------------------
+    def binding(self, parameter: Parameter) -> Binding | None:
+        """The in-place mapping of a parameter, or None if it needs a rebuild (cached)."""
+        if parameter not in self._bindings:
+            self._bindings[parameter] = bind(parameter, self.case, self.lp, self.data, self.base)
+        return self._bindings[parameter]
+
+    def arrays_for(self, assignments: Sequence[Assignment]) -> tuple[LPArrays, LinearProgram, ModelData, bool]:
+        """The LP arrays with ``assignments`` applied, and the LP they belong to; ``True`` if rebuilt."""
+        bindings = [self.binding(a.parameter) for a in assignments]
+        fast = all(b is not None and b.fits(a.value, a.how) for b, a in zip(bindings, assignments))
+        if fast and not overlapping(bindings):
+            arrays = self.base.shallow()
+            for b, a in zip(bindings, assignments):
+                b.apply(arrays, self.base, a.value, a.how)
+            return arrays, self.lp, self.data, False
+        changed = apply_changes(self.case, assignments)
+        lp, data = build_lp(changed)
+        return LPArrays.from_lp(lp), lp, data, True
+
+    # --- solving -------------------------------------------------------------------------------------
+    def _new_highs(self) -> highspy.Highs:
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        s = self.settings
+        if s.time_limit_seconds is not None:
+            h.setOptionValue("time_limit", float(s.time_limit_seconds))
+        h.setOptionValue("threads", int(s.threads or 1))
+        if s.random_seed is not None:
+            h.setOptionValue("random_seed", int(s.random_seed))
+        for name, value in self.highs_options.items():
+            if h.setOptionValue(name, value) == highspy.HighsStatus.kError:
+                raise ValueError(f"HiGHS option {name}={value!r} was refused")
+        return h
+
+    @staticmethod
+    def _pass(h: highspy.Highs, arrays: LPArrays) -> None:
+        rows, cols = arrays.shape
+        status = h.passModel(cols, rows, len(arrays.data), int(highspy.MatrixFormat.kColwise),
+                             int(highspy.ObjSense.kMinimize), 0.0, arrays.cost, arrays.col_lower, arrays.col_upper,
+                             arrays.row_lower, arrays.row_upper, arrays.indptr, arrays.indices, arrays.data,
+                             arrays.integrality)
+        if status == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS rejected the model")
+
+    def _sync(self, target: LPArrays) -> None:
+        """Make the live HiGHS model equal ``target``, changing only what differs (keeps the basis)."""
+        h, cur = self.highs, self.current
+        if not cur.same_structure(target):
+            basis = h.getBasis() if cur.shape == target.shape else None
+            self._pass(h, target)
+            if basis is not None and basis.valid:
+                h.setBasis(basis)
+            self.current = target
+            return
+        if target.row_lower is not cur.row_lower or target.row_upper is not cur.row_upper:
+            rows = np.flatnonzero((target.row_lower != cur.row_lower) | (target.row_upper != cur.row_upper))
+            if rows.size:
+                h.changeRowsBounds(rows.size, rows.astype(np.int32), target.row_lower[rows], target.row_upper[rows])
+        if target.cost is not cur.cost:
+            cols = np.flatnonzero(target.cost != cur.cost)
+            if cols.size:
+                h.changeColsCost(cols.size, cols.astype(np.int32), target.cost[cols])
+        if target.col_lower is not cur.col_lower or target.col_upper is not cur.col_upper:
+            cols = np.flatnonzero((target.col_lower != cur.col_lower) | (target.col_upper != cur.col_upper))
+            if cols.size:
+                h.changeColsBounds(cols.size, cols.astype(np.int32), target.col_lower[cols], target.col_upper[cols])
+        if target.data is not cur.data:
+            pos = np.flatnonzero(target.data != cur.data)
+            if pos.size > MAX_COEFF_CHANGES:
+                basis = h.getBasis()
+                self._pass(h, target)
+                if basis.valid:
+                    h.setBasis(basis)
+            elif pos.size:
+                col_of = np.searchsorted(target.indptr, pos, side="right") - 1
+                row_of = target.indices[pos]
+                for r, c, v in zip(row_of.tolist(), col_of.tolist(), target.data[pos].tolist()):
+                    h.changeCoeff(r, c, v)
+        self.current = target
+
+    def base_basis(self):
+        """The optimal basis of the base case (solved once, cold, in its own HiGHS object)."""
+        if self._base_basis is None:
+            h = self._new_highs()
+            self._pass(h, self.base)
+            h.run()
+            self._base_basis = h.getBasis()
+        return self._base_basis
+
+    def solve(self, assignments: Sequence[Assignment] = (), start: Start = "previous") -> Point:
+        """Solve with ``assignments`` applied.
+
+        Args:
+            assignments: parameter values for this point (the base case for none).
+            start: ``previous`` re-solves the live model from its last basis (the first solve is cold);
+                ``base`` solves in a fresh HiGHS object from the base case's basis, so that the result
+                depends only on the point; ``cold`` solves in a fresh object from scratch.
+        """
+        try:
+            arrays, lp, data, rebuilt = self.arrays_for(list(assignments))
+        except CaseError as exc:
+            return Point("invalid", None, None, None, self.lp, self.data, self.base, 0, 0.0, True,
+                         message="; ".join(str(p) for p in exc.problems))
+        if start == "previous":
+            if self.highs is None:
+                self.highs = self._new_highs()
+                self._pass(self.highs, arrays)
+                self.current = arrays
+            else:
+                self._sync(arrays)
+            h = self.highs
+        else:
+            h = self._new_highs()
+            basis = self.base_basis() if start == "base" else None
+            self._pass(h, arrays)
+            if basis is not None and basis.valid and arrays.shape == self.base.shape:
+                h.setBasis(basis)
+        t0 = time.perf_counter()
+        h.run()
+        seconds = time.perf_counter() - t0
+        self.solves += 1
+        point = self._point(h, arrays, lp, data, rebuilt, seconds)
+        point.assignments = tuple(assignments)
+        return point
+
+    def _point(self, h, arrays, lp, data, rebuilt, seconds) -> Point:
+        model_status = h.getModelStatus()
+        status = _STATUS.get(model_status, "error")
+        info = h.getInfo()
+        point = Point(status, None, None, None, lp, data, arrays, int(info.simplex_iteration_count),
+                      seconds, rebuilt, message=h.modelStatusToString(model_status))
+        if status == "optimal":
+            sol = h.getSolution()  # a copy, unchanged by later solves
+            point.objective = float(info.objective_function_value)
+            point.x = np.asarray(sol.col_value)
+            if sol.dual_valid:
+                point.row_dual = np.asarray(sol.row_dual)
+            point._solution = sol
+        return point
+
+    # --- reading a point -------------------------------------------------------------------------------
+    def summary(self, point: Point, marginals: Sequence[str] | None = None) -> dict:
+        """One flat record of a point: status, costs, growth, shortfalls and marginal costs.
+
+        Keys: ``status``; ``total_cost_gbp`` (present value of the levers plus the case's own
+        soft-target penalties: the objective ``solve`` reports); ``cost.<lever>_gbp`` (present value);
+        ``penalties_gbp``; ``growth.<family>_fte`` (end of horizon over the baseline);
+        ``shortfall_fte`` (every target) and ``hard_shortfall_fte`` (targets that are hard in the
+        case: non-zero only in elastic runs); ``marginal_cost.<target>`` (£ per extra FTE required);
+        ``budget_value.<budget>`` (£ of cost saved per extra £ of budget); ``iterations``, ``seconds``.
+        """
+        lay = self.layout if point.lp is self.lp else layout(point.lp, point.data)
+        rec: dict = {"status": point.status}
+        chosen = list(marginals) if marginals is not None else [t for t, k in zip(self.layout.targets, self.layout.target_kind)
+                                                                if t in self.hard_targets]
+        if point.x is None:
+            rec.update({"total_cost_gbp": np.nan})
+            for lever in lay.levers:
+                rec[f"cost.{lever}_gbp"] = np.nan
+            rec.update({"penalties_gbp": np.nan, "shortfall_fte": np.nan, "hard_shortfall_fte": np.nan})
+            for fam in lay.families:
+                rec[f"growth.{fam}_fte"] = np.nan
+            for t in chosen:
+                rec[f"marginal_cost.{t}"] = np.nan
+            for b in lay.budgets:
+                rec[f"budget_value.{b}"] = np.nan
+            rec.update({"iterations": point.iterations, "seconds": point.seconds})
+            return rec
+        x, cost = point.x, point.arrays.cost
+        levers = {lever: float(cost[o:o + n] @ x[o:o + n]) for lever, (o, n) in lay.levers.items()}
+        short = np.where(lay.shortfall_cols >= 0, x[np.maximum(lay.shortfall_cols, 0)], 0.0)
+        short = np.where(short > 1e-9, short, 0.0)
+        pen_rate = np.where(lay.shortfall_cols >= 0, cost[np.maximum(lay.shortfall_cols, 0)], 0.0)
+        hard = np.array([t in self.hard_targets for t in lay.targets], bool)
+        penalties = float((short * pen_rate)[~hard].sum())
+        rec["total_cost_gbp"] = sum(levers.values()) + penalties
+        for lever, v in levers.items():
+            rec[f"cost.{lever}_gbp"] = v
+        rec["penalties_gbp"] = penalties
+        rec["shortfall_fte"] = float(short.sum())
+        rec["hard_shortfall_fte"] = float(short[hard].sum())
+        for fam, (cols, base) in lay.families.items():
+            rec[f"growth.{fam}_fte"] = float(x[cols].sum() - base)
+        index = {t: i for i, t in enumerate(lay.targets)}
+        for t in chosen:
+            i = index.get(t)
+            rec[f"marginal_cost.{t}"] = (float(point.row_dual[lay.target_rows[i]])
+                                         if i is not None and point.row_dual is not None else np.nan)
+        for b, r in zip(lay.budgets, lay.budget_rows):
+            rec[f"budget_value.{b}"] = float(-point.row_dual[r]) if point.row_dual is not None else np.nan
+        rec.update({"iterations": point.iterations, "seconds": point.seconds})
+        return rec
+
+    def target_shortfalls(self, point: Point) -> dict[str, float]:
+        """Shortfall (FTE) of every target at a point (0 for hard ones outside elastic runs)."""
+        lay = self.layout if point.lp is self.lp else layout(point.lp, point.data)
+        if point.x is None:
+            return {t: float("nan") for t in lay.targets}
+        out = {}
+        for t, c in zip(lay.targets, lay.shortfall_cols):
+            v = float(point.x[c]) if c >= 0 else 0.0
+            out[t] = v if v > 1e-9 else 0.0
+        return out
+
+    def solution(self, point: Point):
+        """A full :class:`~optimiser.solution.Solution` of a point, with tables as ``solve`` gives them.
+
+        The LP is rebuilt from the changed case (labels, unit costs and limits all current); the
+        solver's vectors are read back into it.
+        """
+        from optimiser.solution import extract
+        from optimiser.solvers.base import SolverResult
+
+        if point.rebuilt or not point.assignments:
+            lp, data = point.lp, point.data
+        else:
+            lp, data = build_lp(apply_changes(self.case, point.assignments))
+        result = SolverResult("highs", highs_version(), point.status, point.seconds, message=point.message,
+                              objective=point.objective, x=point.x, row_activity=point.row_activity,
+                              row_dual=point.row_dual, col_dual=point.col_dual,
+                              duals_note="from the LP solve" if point.row_dual is not None else None)
+        sol = extract(lp, data, result)
+        sol.lp = lp
+        return sol

@@ -1,0 +1,372 @@
+"""Monte Carlo: solve the case for many seeded draws of its uncertain parameters.
+
+Distributions are declared per parameter in a YAML file (``CASE/uncertainty.yaml`` is used when
+no other file is given)::
+
+    seed: 2017                # draws are reproducible from this
+    draws: 400                # how many (the command line may ask for more or fewer)
+    headline: [traditional_growth_2020_21, new_role_growth_2020_21]   # joint probability of meeting these
+    elastic_penalty_gbp_per_fte: 10000000   # hard targets are soft at this penalty (default 1e7)
+    parameters:
+      - name: leaver rates                 # a label for outputs (default: the path)
+        path: leaver_rates.leaver_rate     # a parameter path (see optimiser.analysis.params)
+        scale: {distribution: triangular, low: 0.9, mode: 1.0, high: 1.2}
+      - path: programmes.completion_rate[programme=nursing_degree]
+        set: {distribution: truncated_normal, mean: 0.75, sd: 0.05, low: 0.6, high: 0.9}
+      - path: recruitment_pools.pool_fte[source=international]
+        scale: {distribution: uniform, low: 0.5, high: 1.0}
+
+Each parameter gives ``set`` (the drawn value replaces the case's) or ``scale`` (the case's values
+are multiplied by it; shares are capped at 1). Distributions: ``uniform`` (low, high),
+``triangular`` (low, mode, high) and ``truncated_normal`` (mean, sd, low, high).
+
+Draw ``i`` uses the random stream seeded by ``(seed, i)`` and inverse-CDF sampling, so its values
+do not depend on how many draws are run or in which order. Each draw is solved in a fresh HiGHS
+object from the basis of the base case, so its result does not depend on which worker solved it
+or what that worker solved before.
+
+Hard targets are made elastic (soft at a large penalty): a draw the case cannot meet reports which
+targets fall short, and by how much, instead of "infeasible".
+
+Output folder:
+
+- ``montecarlo.json``: the settings of the run (case, spec and their hashes);
+- ``draws.jsonl``: one line per finished draw, appended and flushed to disk as each completes;
+  running the same command again skips the draws already there (a half-written last line is
+  dropped) and gives the same result as an uninterrupted run;
+- ``draws.csv`` and ``summary.json``: written when every draw is done.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from optimiser.case import Case
+from optimiser.analysis.executors import ExecutorName, Job, run_tasks, worker_model
+from optimiser.analysis.live import ELASTIC_PENALTY
+from optimiser.analysis.params import Assignment, Parameter, matched_rows
+from optimiser.analysis.sweep import Progress
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+MET_TOL = 1e-6  # FTE: a shortfall at most this is a target met
+
+
+class Distribution(BaseModel):
+    """A distribution to draw one parameter's value from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    distribution: Literal["uniform", "triangular", "truncated_normal"]
+    low: float = Field(description="Smallest value")
+    high: float = Field(description="Largest value")
+    mode: float | None = Field(None, description="triangular: the most likely value")
+    mean: float | None = Field(None, description="truncated_normal: mean before truncation")
+    sd: float | None = Field(None, gt=0, description="truncated_normal: standard deviation before truncation")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if not self.low < self.high:
+            raise ValueError("low must be below high")
+        if self.distribution == "triangular":
+            if self.mode is None or not self.low <= self.mode <= self.high:
+                raise ValueError("a triangular distribution needs low <= mode <= high")
+        if self.distribution == "truncated_normal" and (self.mean is None or self.sd is None):
+            raise ValueError("a truncated_normal distribution needs mean and sd")
+        return self
+
+    def ppf(self, u: float) -> float:
+        """The value at cumulative probability ``u`` (inverse CDF)."""
+        if self.distribution == "uniform":
+            return float(self.low + u * (self.high - self.low))
+        from scipy import stats
+
+        if self.distribution == "triangular":
+            width = self.high - self.low
+            return float(stats.triang.ppf(u, (self.mode - self.low) / width, loc=self.low, scale=width))
+        a, b = (self.low - self.mean) / self.sd, (self.high - self.mean) / self.sd
+        return float(stats.truncnorm.ppf(u, a, b, loc=self.mean, scale=self.sd))
+
+
+class UncertainParameter(BaseModel):
+    """One uncertain parameter: a path and how its value is drawn."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str | None = None
+    path: str
+    set_: Distribution | None = Field(None, alias="set")
+    scale: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.set_ is None) == (self.scale is None):
+            raise ValueError("give exactly one of 'set' or 'scale'")
+        Parameter.parse(self.path)
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.path
+
+    @property
+    def how(self) -> str:
+        return "set" if self.set_ is not None else "scale"
+
+    @property
+    def dist(self) -> Distribution:
+        return self.set_ or self.scale
+
+
+class MonteCarloSpec(BaseModel):
+    """The uncertainty file: seed, number of draws and the uncertain parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = Field(ge=0)
+    draws: int = Field(100, ge=1)
+    headline: list[str] | None = Field(None, description="Targets whose joint probability of being met is reported")
+    elastic_penalty_gbp_per_fte: float = Field(ELASTIC_PENALTY, gt=0)
+    parameters: list[UncertainParameter] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self):
+        labels = [p.label for p in self.parameters]
+        if len(set(labels)) != len(labels):
+            raise ValueError("parameter names (or paths) must be unique")
+        return self
+
+    def values(self, draw: int) -> dict[str, float]:
+        """The parameter values of draw ``draw`` (reproducible from the seed alone)."""
+        u = np.random.default_rng([self.seed, draw]).random(len(self.parameters))
+        return {p.label: p.dist.ppf(float(x)) for p, x in zip(self.parameters, u)}
+
+    def assignments(self, values: dict[str, float]) -> list[Assignment]:
+        return [Assignment(Parameter.parse(p.path), values[p.label], p.how) for p in self.parameters]
+
+    def fingerprint(self) -> str:
+        """sha256 of everything that decides a draw's result (not the number of draws)."""
+        data = self.model_dump(mode="json", by_alias=True, exclude={"draws"})
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def load_spec(path: str | Path) -> MonteCarloSpec:
+    """Read and check an uncertainty YAML file.
+
+    Raises:
+        ValueError: naming the file and what is wrong.
+    """
+    from pydantic import ValidationError
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: could not be read: {exc}") from None
+    try:
+        return MonteCarloSpec.model_validate(data)
+    except ValidationError as exc:
+        details = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ValueError(f"{path}: {details}") from None
+
+
+@dataclass
+class MonteCarloResult:
+    """Draws (one row each, in draw order) and the summary of a finished (or partial) run."""
+
+    draws: pd.DataFrame
+    summary: dict
+    complete: bool
+    out_dir: Path
+
+
+def _mc_task(job: Job, task: dict) -> dict:
+    model = worker_model(job)
+    spec: MonteCarloSpec = task["spec"]
+    point = model.solve(spec.assignments(task["values"]), start="base")
+    rec = model.summary(point, marginals=[])
+    shortfalls = model.target_shortfalls(point)
+    return {
+        "draw": task["draw"], "values": task["values"], "status": point.status,
+        "total_cost_gbp": _round(rec["total_cost_gbp"]), "penalties_gbp": _round(rec["penalties_gbp"]),
+        "shortfall_fte": _round(rec["shortfall_fte"]), "hard_shortfall_fte": _round(rec["hard_shortfall_fte"]),
+        "growth": {k.split(".", 1)[1].removesuffix("_fte"): _round(v) for k, v in rec.items() if k.startswith("growth.")},
+        "target_shortfall": {t: _round(v) for t, v in shortfalls.items() if not (v <= MET_TOL)},
+        "iterations": point.iterations, "message": point.message,
+    }
+
+
+def _round(v: float) -> float | None:
+    if v is None or not np.isfinite(v):
+        return None
+    return round(float(v), 6) + 0.0
+
+
+def run_montecarlo(case: Case, spec: MonteCarloSpec | str | Path, out_dir: str | Path, *, draws: int | None = None,
+                   executor: ExecutorName = "local", scheduler: Any = None, workers: int | None = None,
+                   max_new_draws: int | None = None, progress: Progress | None = None) -> MonteCarloResult:
+    """Run (or resume) a Monte Carlo analysis, saving each draw as it completes.
+
+    Args:
+        case: the case (unchanged).
+        spec: the uncertainty spec, or the path of its YAML file.
+        out_dir: folder for ``montecarlo.json``, ``draws.jsonl``, ``draws.csv`` and ``summary.json``.
+            Draws already in ``draws.jsonl`` (from an interrupted run) are not solved again.
+        draws: number of draws (default: the spec's).
+        executor, scheduler, workers: where to solve (see :func:`optimiser.analysis.sweep.sweep`).
+        max_new_draws: stop after solving this many new draws (the run is then partial; run again to finish).
+        progress: called with (draws done, draws in all) as draws complete.
+
+    Raises:
+        ValueError: if ``out_dir`` holds a run of another case or spec, or the spec names no such parameter.
+    """
+    if not isinstance(spec, MonteCarloSpec):
+        spec = load_spec(spec)
+    n = draws or spec.draws
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for p in spec.parameters:  # a path that matches nothing fails here, not in every worker
+        par = Parameter.parse(p.path)
+        if par.setting is None:
+            matched_rows(case, par)
+    _manifest(out, case, spec)
+    done = _read_draws(out / "draws.jsonl")
+    todo = [i for i in range(n) if i not in done]
+    if max_new_draws is not None:
+        todo = todo[:max_new_draws]
+    tasks = [{"draw": i, "values": spec.values(i), "spec": spec} for i in todo]
+    finished = sum(1 for i in done if i < n)
+    if progress:
+        progress(finished, n)
+    if tasks:
+        job = Job(case, elastic=spec.elastic_penalty_gbp_per_fte)
+        with open(out / "draws.jsonl", "a", encoding="utf-8") as f:
+            for _, rec in run_tasks(_mc_task, job, tasks, executor=executor, scheduler=scheduler, workers=workers):
+                f.write(json.dumps(rec, sort_keys=True, allow_nan=False) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+                done[rec["draw"]] = rec
+                finished += 1
+                if progress:
+                    progress(finished, n)
+    records = [done[i] for i in range(n) if i in done]
+    table = draws_table(records, spec)
+    complete = len(records) == n
+    summary = summarise(table, case, spec, n)
+    if complete:
+        from optimiser.export.solution import write_atomic
+
+        write_atomic(out / "draws.csv", table.to_csv(index=False, lineterminator="\n"))
+        write_atomic(out / "summary.json", json.dumps(_json_safe(summary), indent=2, allow_nan=False) + "\n")
+    return MonteCarloResult(table, summary, complete, out)
+
+
+def _json_safe(v):
+    if isinstance(v, dict):
+        return {k: _json_safe(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_json_safe(x) for x in v]
+    if isinstance(v, float) and not np.isfinite(v):
+        return None
+    return v
+
+
+def _manifest(out: Path, case: Case, spec: MonteCarloSpec) -> None:
+    manifest = {"case": case.name, "scenario": case.scenario, "case_sha256": case.content_hash,
+                "spec_sha256": spec.fingerprint(), "seed": spec.seed,
+                "spec": spec.model_dump(mode="json", by_alias=True, exclude={"draws"})}
+    path = out / "montecarlo.json"
+    if path.exists():
+        old = json.loads(path.read_text(encoding="utf-8"))
+        if (old.get("case_sha256"), old.get("spec_sha256")) != (manifest["case_sha256"], manifest["spec_sha256"]):
+            raise ValueError(f"{out} holds a Monte Carlo run of another case or uncertainty spec; "
+                             "use another output folder (or delete it to start again)")
+        return
+    from optimiser.export.solution import write_atomic
+
+    write_atomic(path, json.dumps(manifest, indent=2) + "\n")
+
+
+def _read_draws(path: Path) -> dict[int, dict]:
+    """The complete draws in a draws.jsonl; a partial last line (an interrupted write) is cut off."""
+    done: dict[int, dict] = {}
+    if not path.exists():
+        return done
+    raw = path.read_bytes()
+    good = 0
+    for line in raw.splitlines(keepends=True):
+        if not line.endswith(b"\n"):
+            break
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            break
+        done[int(rec["draw"])] = rec
+        good += len(line)
+    if good < len(raw):
+        with open(path, "r+b") as f:
+            f.truncate(good)
+            f.flush()
+            os.fsync(f.fileno())
+    return done
+
+
+def draws_table(records: list[dict], spec: MonteCarloSpec) -> pd.DataFrame:
+    """One row per draw: its values, status, costs, shortfalls and growth by family."""
+    rows = []
+    for r in records:
+        row = {"draw": r["draw"], **{f"value.{p.label}": r["values"][p.label] for p in spec.parameters},
+               "status": r["status"],
+               "total_cost_gbp": r["total_cost_gbp"], "penalties_gbp": r["penalties_gbp"],
+               "shortfall_fte": r["shortfall_fte"], "hard_shortfall_fte": r["hard_shortfall_fte"]}
+        row.update({f"growth.{k}_fte": r["growth"][k] for k in sorted(r["growth"])})
+        row["targets_short"] = ";".join(sorted(r["target_shortfall"]))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summarise(table: pd.DataFrame, case: Case, spec: MonteCarloSpec, n: int) -> dict:
+    """Quantiles of cost and shortfall, and the probability that each target is met."""
+    targets = case.table("targets")
+    headline = spec.headline or default_headline(case)
+    out: dict = {"case": case.name, "scenario": case.scenario, "seed": spec.seed, "draws": n,
+                 "draws_done": int(len(table)), "headline_targets": headline}
+    if table.empty:
+        return out
+    ok = table[table["status"] == "optimal"]
+    out["draws_solved"] = int(len(ok))
+
+    def q(col):
+        v = ok[col].to_numpy(float)
+        return {f"p{int(round(p * 100)):02d}": float(np.quantile(v, p)) for p in QUANTILES} | {"mean": float(v.mean())}
+
+    if len(ok):
+        out["total_cost_gbp"] = q("total_cost_gbp")
+        out["shortfall_fte"] = q("shortfall_fte")
+        out["hard_shortfall_fte"] = q("hard_shortfall_fte")
+    short_sets = [set(s.split(";")) - {""} for s in ok["targets_short"]]
+    met = {t: float(np.mean([t not in s for s in short_sets])) if short_sets else float("nan") for t in targets["target"]}
+    out["probability_met"] = met
+    out["probability_all_headline_met"] = (float(np.mean([not (s & set(headline)) for s in short_sets]))
+                                           if short_sets else float("nan"))
+    out["probability_all_hard_met"] = float(np.mean(ok["hard_shortfall_fte"].to_numpy(float) <= MET_TOL)) if len(ok) else float("nan")
+    return out
+
+
+def default_headline(case: Case) -> list[str]:
+    """Hard targets on a whole family with no other filter (nationally: 11,000 traditional, 8,000 new roles)."""
+    tg = case.table("targets")
+    mask = (tg["kind"] == "hard") & tg["family"].notna() & tg["staff_group"].isna() & tg["region"].isna() & tg["stp"].isna()
+    return list(tg.loc[mask, "target"])
+
+
+__all__ = ["Distribution", "MonteCarloResult", "MonteCarloSpec", "UncertainParameter", "default_headline",
+           "load_spec", "run_montecarlo"]

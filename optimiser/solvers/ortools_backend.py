@@ -1,0 +1,220 @@
+"""OR-Tools backends: GLOP and PDLP (LP), SCIP (MIP) and CP-SAT (pure-integer models).
+
+The arrays go to OR-Tools in one call: ``ModelBuilderHelper.fill_model_from_sparse_data`` takes the
+bounds, costs and the compressed-row matrix as numpy/scipy arrays (the array side of OR-Tools'
+``model_builder``, the same ``MPModelProto`` that ``pywraplp`` builds one object at a time), and
+the solution, duals and reduced costs come back as numpy arrays.
+
+Solver notes:
+
+- GLOP: primal simplex/dual simplex; exact basic solutions with duals. Single-threaded.
+- PDLP: a first-order method for very large LPs. It stops when the relative primal and dual
+  residuals and the duality gap are below its tolerance, which this backend sets to 1e-9 (PDLP's
+  default, 1e-6, leaves objectives ~1e-6 apart); its plan and duals are therefore approximate to
+  about that tolerance, and on ill-conditioned models it can need many thousands of iterations.
+- SCIP: branch and cut for MIPs (and LPs). Through OR-Tools it returns no duals.
+- CP-SAT: an integer constraint solver. It accepts only models whose variables are all integer;
+  it approximates continuous variables by scaling them to integers, which for this engine's
+  models (continuous staff, recruits and retention, fractional stock-flow equations) OR-Tools
+  rejects as invalid or does not solve in minutes, so this backend refuses models with continuous
+  columns and says which backends to use.
+"""
+from __future__ import annotations
+
+import functools
+import time
+
+import numpy as np
+from ortools.linear_solver.python import model_builder_helper as mbh
+
+from optimiser.case.config import SolverSettings
+from optimiser.solvers.base import ModelArrays, SolverResult
+
+_S = mbh.SolveStatus
+
+
+@functools.cache
+def ortools_version() -> str:
+    import ortools
+
+    return ortools.__version__
+
+
+class _ORToolsBackend:
+    """One OR-Tools solver behind ``ModelSolverHelper``; subclasses set the solver and its parameters."""
+
+    name = "ortools"
+    solver = ""
+    integer = False
+    duals = True  # the solver returns duals and reduced costs for an LP
+
+    def __init__(self, lp, settings: SolverSettings | None = None):
+        self.model = ModelArrays.of(lp)
+        self.settings = settings or SolverSettings()
+        self.is_mip = self.model.is_mip
+        m = self.model
+        self.builder = mbh.ModelBuilderHelper()
+        self.builder.fill_model_from_sparse_data(
+            np.asarray(m.col_lower, float), np.asarray(m.col_upper, float), np.asarray(m.cost, float),
+            np.asarray(m.row_lower, float), np.asarray(m.row_upper, float), m.matrix().tocsr())
+        for j in np.flatnonzero(m.integrality).tolist():  # only the (few) integer columns, one call each
+            self.builder.set_var_integrality(j, True)
+
+    @classmethod
+    def version(cls) -> str:
+        return f"OR-Tools {ortools_version()} ({cls.solver})"
+
+    def parameters(self) -> list[str]:
+        """Solver-specific parameters (OR-Tools passes them on as text)."""
+        return []
+
+    def parameter_text(self) -> str:
+        return "\n".join(self.parameters())
+
+    def refuse(self) -> str | None:
+        """A reason not to solve this model, or None."""
+        return None
+
+    def solve(self) -> SolverResult:
+        reason = self.refuse()
+        if reason:
+            return SolverResult(self.name, self.version(), "error", 0.0, message=reason,
+                                duals_note="none: the model was not solved")
+        s = self.settings
+        helper = mbh.ModelSolverHelper(self.solver)
+        if s.time_limit_seconds is not None:
+            helper.set_time_limit_in_seconds(float(s.time_limit_seconds))
+        helper.set_solver_specific_parameters(self.parameter_text())
+        start = time.perf_counter()
+        helper.solve(self.builder)
+        seconds = time.perf_counter() - start
+        raw = helper.status()
+        text = helper.status_string()
+        status = self._status(raw, text, seconds)
+        message = raw.name + (f": {text}" if text else "")
+        result = SolverResult(self.name, self.version(), status, seconds, message=message)
+        if status != "optimal":
+            if raw == _S.FEASIBLE and helper.has_solution():
+                result.message += (f"; best plan found £{helper.objective_value():,.2f}"
+                                   + (f", best bound £{helper.best_objective_bound():,.2f}" if self.is_mip else "")
+                                   + ": not proven optimal, so not reported")
+            return result
+        x = np.asarray(helper.variable_values(), float)
+        result.x = x
+        result.objective = float(self.model.cost @ x)
+        if self.is_mip:
+            result.best_bound = float(helper.best_objective_bound())
+            result.duals_note = "none: a MIP has no duals"
+            return result
+        row_dual = np.asarray(helper.dual_values(), float)
+        col_dual = np.asarray(helper.reduced_costs(), float)
+        if self.duals and row_dual.shape == (self.model.num_row,) and col_dual.shape == (self.model.num_col,):
+            result.row_dual, result.col_dual = row_dual, col_dual
+            result.duals_note = self.duals_from()
+        else:
+            result.duals_note = (f"none: {self.solver} through OR-Tools returns no duals; use highs or glop for "
+                                 "shadow prices")
+        return result
+
+    def duals_from(self) -> str:
+        return "from the LP solve"
+
+    def _status(self, raw, text: str, seconds: float) -> str:
+        low = text.lower()
+        if raw == _S.OPTIMAL:
+            return "optimal"
+        if raw == _S.INFEASIBLE:
+            # OR-Tools folds SCIP's and GLOP's "infeasible or unbounded" into INFEASIBLE; keep it when it says so
+            return "infeasible_or_unbounded" if "unbounded" in low else "infeasible"
+        if raw == _S.UNBOUNDED:
+            return "unbounded"
+        if raw == _S.CANCELLED_BY_USER or "interrupt" in low:
+            return "interrupted"
+        if raw == _S.ABNORMAL:
+            return "numerical_trouble"
+        if raw in (_S.FEASIBLE, _S.NOT_SOLVED):
+            limit = self.settings.time_limit_seconds
+            if "time" in low or (limit is not None and seconds >= 0.95 * limit):
+                return "time_limit"
+            return "numerical_trouble" if "numeric" in low else "error"
+        return "error"
+
+
+class GlopSolver(_ORToolsBackend):
+    """GLOP, Google's simplex LP solver."""
+
+    name, solver = "glop", "glop"
+
+    def parameters(self) -> list[str]:
+        s = self.settings
+        return [f"random_seed: {s.random_seed}"] if s.random_seed is not None else []
+
+
+class PdlpSolver(_ORToolsBackend):
+    """PDLP, OR-Tools' first-order (primal-dual hybrid gradient) LP solver."""
+
+    name, solver = "pdlp", "pdlp"
+    #: relative tolerance on the primal and dual residuals and the duality gap
+    TOLERANCE = 1e-9
+
+    def parameters(self) -> list[str]:
+        s = self.settings
+        p = [f"termination_criteria {{ simple_optimality_criteria {{ eps_optimal_absolute: {self.TOLERANCE} "
+             f"eps_optimal_relative: {self.TOLERANCE} }} }}"]
+        if s.threads is not None:
+            p.append(f"num_threads: {s.threads}")
+        return p
+
+    def parameter_text(self) -> str:
+        return " ".join(self.parameters())
+
+    def duals_from(self) -> str:
+        return (f"from the LP solve by a first-order method: approximate, to a relative tolerance of "
+                f"{self.TOLERANCE:g} on the optimality conditions")
+
+
+class ScipSolver(_ORToolsBackend):
+    """SCIP, branch and cut, for MIPs (whole cohorts). Single-threaded here."""
+
+    name, solver = "scip", "scip"
+    integer = True
+    duals = False
+
+    def parameters(self) -> list[str]:
+        s = self.settings
+        p = []
+        if s.mip_gap is not None:
+            p.append(f"limits/gap = {s.mip_gap}")
+        if s.random_seed is not None:
+            p.append(f"randomization/randomseedshift = {s.random_seed}")
+        return p
+
+
+class CpSatSolver(_ORToolsBackend):
+    """CP-SAT, for models whose columns are all integer."""
+
+    name, solver = "cp-sat", "sat"
+    integer = True
+
+    def refuse(self) -> str | None:
+        continuous = int((~self.model.integrality).sum())
+        if continuous:
+            return (f"cp-sat solves pure-integer models only, and this model has {continuous:,} continuous columns "
+                    "(staff in post, recruits, retention, shortfalls): CP-SAT would have to scale them to integers, "
+                    "which OR-Tools rejects or cannot solve in reasonable time for this engine's models; "
+                    "use scip, highs or pulp-cbc for whole cohorts")
+        return None
+
+    def parameters(self) -> list[str]:
+        s = self.settings
+        p = []
+        if s.mip_gap is not None:
+            p.append(f"relative_gap_limit: {s.mip_gap}")
+        if s.threads is not None:
+            p.append(f"num_workers: {s.threads}")
+        if s.random_seed is not None:
+            p.append(f"random_seed: {s.random_seed}")
+        return p
+
+    def parameter_text(self) -> str:
+        return " ".join(self.parameters())

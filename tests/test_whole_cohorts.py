@@ -1,0 +1,189 @@
+"""Whole cohorts (MODEL.md §Integer variant): integer starts, minimum cohorts with binaries, duals from the
+LP with the integer decisions fixed, and the national ``whole_cohorts`` scenario on every MIP backend.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from constraints.whole_cohorts import UNBOUNDED_COHORT_CAP, cohort_bound
+from optimiser import load_case, solve
+from optimiser.cli import app
+from optimiser.model.build import build_lp
+from optimiser.model.data import model_data
+from optimiser.verify import verify_solution
+from conftest import FIXTURE, copy_case
+
+ROOT = Path(__file__).resolve().parents[1]
+NATIONAL = ROOT / "cases" / "england_2017"
+
+
+def cohort_case(tmp_path, minimum=30, capacity=True):
+    """two_stp with whole nursing starts of at least ``minimum`` per STP and year."""
+    copy = copy_case(FIXTURE, tmp_path / "two_stp")
+    copy.add_column("programmes.csv", "integer", "false").add_column("programmes.csv", "min_cohort", "0")
+    copy.set_cell("programmes.csv", 2, "integer", "true").set_cell("programmes.csv", 2, "min_cohort", minimum)
+    if capacity:
+        copy.write("course_capacity.csv", """
+            scope,programme,year,places
+            england,nursing,,200
+            A,nursing,2017/18,45
+        """)
+    return copy
+
+
+def starts(sol, programme):
+    a = sol.allocations
+    return a[(a["lever"] == "training") & (a["item"] == programme)]["quantity"].to_numpy()
+
+
+def assert_cohort_rule(quantities, minimum):
+    assert np.all(np.abs(quantities - np.round(quantities)) < 1e-6), quantities
+    assert np.all((np.abs(quantities) < 1e-6) | (quantities >= minimum - 1e-6)), quantities
+
+
+# --- the formulation ------------------------------------------------------------------------------
+
+def test_binaries_and_rows_for_each_cohort(tmp_path):
+    case = cohort_case(tmp_path).load()
+    lp, data = build_lp(case)
+    X, y = lp.variables["training_starts"], lp.variables["cohort_runs"]
+    assert y.shape == (1, data.S, data.T) and y.unit == "cohorts"
+    integer = lp.integrality
+    nursing = X.index(np.zeros(data.S * data.T, int), *np.unravel_index(np.arange(data.S * data.T), (data.S, data.T)))
+    assert integer[nursing].all() and integer[y.offset:y.offset + y.size].all()
+    assert integer.sum() == 2 * data.S * data.T  # psw_course stays continuous
+    assert np.all(lp.col_upper[y.offset:y.offset + y.size] == 1.0)
+    blocks = {b.name: b for b in lp.row_blocks if b.family == "whole_cohorts"}
+    assert set(blocks) == {"cohort_upper", "cohort_minimum"}
+    a = lp.matrix().tocsr()
+    # A in 2017/18: X - 45 y <= 0 and X - 30 y >= 0
+    i = 0 * data.T + 1  # rows run over (STP, year): STP A is first, 2017/18 the second year
+    row = a[blocks["cohort_upper"].offset + i].toarray().ravel()
+    assert row[X.index(0, 0, 1)] == 1.0 and row[y.index(0, 0, 1)] == -45.0
+    row = a[blocks["cohort_minimum"].offset + i].toarray().ravel()
+    assert row[X.index(0, 0, 1)] == 1.0 and row[y.index(0, 0, 1)] == -30.0
+
+
+def test_cohort_bound_is_the_tightest_capacity(tmp_path):
+    copy = cohort_case(tmp_path)
+    copy.write("placement_capacity.csv", """
+        scope,year,placements
+        B,2016/17,40
+    """)
+    data = model_data(copy.load())
+    bound = cohort_bound(data)
+    nursing = data.programmes["programme"].tolist().index("nursing")
+    A, B = data.stps.get_loc("A"), data.stps.get_loc("B")
+    assert bound[nursing, A, 1] == 45  # the STP's own course capacity
+    assert bound[nursing, A, 0] == 200  # the national one
+    # nursing uses 1 placement per student and lasts 2 years: B's 40 placements in 2016/17 bound the
+    # starts in training then, those of 2016/17 (2017/18 starts are first in training in 2017/18)
+    assert bound[nursing, B, 0] == 40 and bound[nursing, B, 1] == 200
+    psw = data.programmes["programme"].tolist().index("psw_course")
+    assert np.all(bound[psw] == UNBOUNDED_COHORT_CAP)  # no capacity of any kind: the documented cap
+
+
+def test_a_cohort_that_cannot_reach_its_minimum_is_not_run(tmp_path):
+    copy = cohort_case(tmp_path, minimum=50)  # A's 45 places in 2017/18 are below the minimum
+    sol = solve(copy.load())
+    assert sol.status == "optimal"
+    a = sol.allocations
+    assert a[(a["item"] == "nursing") & (a["stp"] == "A") & (a["year"] == "2017/18")].empty
+    y = sol.lp.variables["cohort_runs"]
+    assert sol.lp.col_upper[y.index(0, 0, 1)] == 0.0
+
+
+# --- solving ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("solver", ["highs", "pulp-cbc", "pulp-highs", "scip"])
+def test_small_case_whole_cohorts_on_every_mip_backend(tmp_path, solver):
+    copy = cohort_case(tmp_path)
+    case = copy.load()
+    relaxed = solve(case.with_changes([{"table": "programmes", "column": "integer", "set": False},
+                                       {"table": "programmes", "column": "min_cohort", "set": 0}]))
+    reference = solve(case, "highs")
+    sol = reference if solver == "highs" else solve(case, solver)
+    assert sol.status == "optimal", sol.result.message
+    assert_cohort_rule(starts(sol, "nursing"), 30)
+    assert sol.objective >= relaxed.objective - 1e-6  # whole cohorts cost at least the fractional plan
+    assert sol.objective == pytest.approx(reference.objective, rel=1e-4)  # the default MIP gap
+    report = verify_solution(case, json.loads(sol.to_json()))
+    assert report.ok, [(f.family, f.where) for f in report.families if not f.ok]
+    # duals from the LP with the integer decisions fixed, and the output says so
+    assert sol.result.row_dual is not None
+    assert "whole-cohort (integer) decisions fixed" in sol.result.duals_note
+    data = json.loads(sol.to_json())
+    assert "integer) decisions fixed" in data["solver"]["duals"] and data["solver"]["status"].startswith("MIP")
+    assert all(t["marginal_cost_per_fte"] is not None for t in data["targets"])
+
+
+def test_summary_says_the_duals_come_from_the_fixed_lp(tmp_path):
+    copy = cohort_case(tmp_path)
+    run = CliRunner().invoke(app, ["solve", str(copy.path), "--solver", "pulp-cbc", "--mip-gap", "0",
+                                   "--out", str(tmp_path / "out")])
+    assert run.exit_code == 0, run.output
+    text = " ".join(run.stdout.split())
+    assert "Whole cohorts (MIP): MIP Optimal" in text
+    assert "Shadow prices and marginal costs: from the LP re-solved by pulp-cbc with the whole-cohort (integer) " \
+           "decisions fixed at the MIP solution" in text
+
+
+def test_lp_only_solvers_say_which_backends_can_solve_whole_cohorts(tmp_path):
+    case = cohort_case(tmp_path).load()
+    for solver in ("glop", "pdlp", "cp-sat"):
+        sol = solve(case, solver)
+        assert sol.status == "error" and sol.objective is None
+        assert "scip" in sol.result.message and "highs" in sol.result.message
+
+
+# --- the national scenario --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def national_cohorts():
+    return load_case(NATIONAL, "whole_cohorts")
+
+
+@pytest.fixture(scope="module")
+def national_mip(national_cohorts):
+    return {solver: solve(national_cohorts, solver) for solver in ("scip", "pulp-cbc")}
+
+
+def test_national_whole_cohorts_agree_within_the_mip_gap(national_cohorts, national_mip):
+    gap = national_cohorts.config.solver.mip_gap
+    assert gap == 0.001
+    bound = national_mip["scip"].result.best_bound  # SCIP's proven lower bound (CBC's file gives none)
+    objectives = {}
+    for solver, sol in national_mip.items():
+        assert sol.status == "optimal", (solver, sol.result.message)
+        objectives[solver] = sol.objective
+        # each is within the gap of the optimum, which the bound bounds from below
+        assert bound * (1 - 1e-9) <= sol.objective <= bound * (1 + gap)
+    a, b = objectives.values()
+    assert abs(a - b) <= gap * max(a, b)
+
+
+def test_national_whole_cohorts_respect_every_cohort_rule_and_verify(national_cohorts, national_mip):
+    progs = national_cohorts.table("programmes").set_index("programme")
+    for solver, sol in national_mip.items():
+        for programme in ("nursing_degree", "nursing_degree_apprenticeship", "clinical_psychology_doctorate"):
+            assert_cohort_rule(starts(sol, programme), progs.loc[programme, "min_cohort"])
+        report = verify_solution(national_cohorts, json.loads(sol.to_json()))
+        assert report.ok, (solver, [(f.family, f.relative, f.where) for f in report.families if not f.ok])
+
+
+def test_national_whole_cohorts_cp_sat_refuses_honestly(national_cohorts):
+    sol = solve(national_cohorts, "cp-sat")
+    assert sol.status == "error" and "pure-integer" in sol.result.message and sol.allocations.empty
+
+
+@pytest.mark.parametrize("solver", ["highs", "pulp-cbc"])
+def test_time_limited_national_mip_reports_its_true_status(national_cohorts, solver):
+    sol = solve(national_cohorts, solver, time_limit_seconds=1.0)
+    assert sol.status == "time_limit", sol.result.message
+    assert sol.objective is None and sol.allocations.empty
+    assert json.loads(sol.to_json())["status"] == "time_limit"
