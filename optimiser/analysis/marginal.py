@@ -102,6 +102,10 @@ def marginal_analysis(case: Case, *, ranging: bool = True, check_degenerate: boo
     point = model.solve([], start="previous")
     if point.status != "optimal":
         raise RuntimeError(f"no optimal solution to analyse: {point.status} ({point.message})")
+    if point.row_dual is None:
+        raise RuntimeError("the solver gave no duals: this case has whole-cohort (integer) programmes, so it is a MIP; "
+                           "marginal analysis needs an LP (set integer: false, or use solve(), whose duals come from "
+                           "the LP with the cohorts fixed)")
     sol = model.solution(point)
     h = model.highs
     rng = None

@@ -168,9 +168,10 @@ def _fix_and_resolve(model: ModelArrays, settings: SolverSettings, mip: SolverRe
         update={"name": lp_name, "mip_gap": None})).solve(), model)
     seconds = mip.seconds + (time.perf_counter() - start)
     gap = _gap(mip.objective, mip.best_bound)
-    mip_words = (f"MIP {mip.message or mip.status}: £{mip.objective:,.2f}"
-                 + (f", best bound £{mip.best_bound:,.2f} (gap {gap:.4%}, tolerance {settings.mip_gap:.4%})"
-                    if gap is not None else ""))
+    mip_words = f"MIP {mip.message or mip.status}"
+    if gap is not None:  # (CBC's solution file gives no bound; its status line carries the objective)
+        mip_words += (f": £{mip.objective:,.2f}, best bound £{mip.best_bound:,.2f} (gap {gap:.4%}, tolerance "
+                      f"{settings.mip_gap:.4%})")
     if fixed.status != "optimal":
         # the MIP's own plan fixed cannot be infeasible: that is the solvers' tolerances disagreeing
         status = "numerical_trouble" if fixed.status in ("infeasible", "unbounded", "infeasible_or_unbounded") \

@@ -201,8 +201,8 @@ class CpSatSolver(_ORToolsBackend):
         if continuous:
             return (f"cp-sat solves pure-integer models only, and this model has {continuous:,} continuous columns "
                     "(staff in post, recruits, retention, shortfalls): CP-SAT would have to scale them to integers, "
-                    "which OR-Tools rejects or cannot solve in reasonable time for this engine's models; "
-                    "use scip, highs or pulp-cbc for whole cohorts")
+                    "which OR-Tools rejects or cannot solve in reasonable time for this engine's models; use "
+                    + ("highs, scip or pulp-cbc for whole cohorts" if self.is_mip else "highs, glop or pulp-cbc"))
         return None
 
     def parameters(self) -> list[str]:
