@@ -24,6 +24,12 @@ def labels(n: int, **columns) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+def _snap(bounds: np.ndarray) -> np.ndarray:
+    """Bounds within 1e-9 of zero are zero: cancellation noise (e.g. 8.9e-16) only upsets solvers."""
+    bounds[np.abs(bounds) < 1e-9] = 0.0
+    return bounds
+
+
 @dataclass
 class VariableBlock:
     """A block of decision variables, laid out as an N-d array ``shape`` from ``offset`` on."""
@@ -98,8 +104,8 @@ class LinearProgram:
         """Add a block of rows with bounds; coefficients follow through :meth:`add_terms`."""
         n = len(labels)
         block = RowBlock(family, name, self.num_row, n, labels.reset_index(drop=True), sense)
-        self._row_lower.append(np.broadcast_to(np.asarray(lower, float), (n,)).copy())
-        self._row_upper.append(np.broadcast_to(np.asarray(upper, float), (n,)).copy())
+        self._row_lower.append(_snap(np.broadcast_to(np.asarray(lower, float), (n,)).copy()))
+        self._row_upper.append(_snap(np.broadcast_to(np.asarray(upper, float), (n,)).copy()))
         self.row_blocks.append(block)
         self.num_row += n
         return block
