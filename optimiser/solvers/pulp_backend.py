@@ -79,6 +79,15 @@ class _PulpBackend:
             return None
         return (np.array([sum(row) for row in pi], float), np.array(dj, float))
 
+    def _run(self, solver) -> float | SolverResult:
+        """Solve with a PuLP solver object; the seconds taken, or an ``error`` result if PuLP raised."""
+        start = time.perf_counter()
+        try:
+            self.problem.solve(solver)
+        except pulp.PulpSolverError as exc:
+            return SolverResult(self.name, self.version(), "error", time.perf_counter() - start, message=str(exc))
+        return time.perf_counter() - start
+
     def _result(self, status: str, seconds: float, message: str) -> SolverResult:
         result = SolverResult(self.name, self.version(), status, seconds, message=message)
         if status != "optimal":
@@ -190,12 +199,9 @@ class PulpCbcSolver(_PulpBackend):
         s = self.settings
         solver = _CBC(path=cbc_path(), mip=self.is_mip, msg=False, timeLimit=s.time_limit_seconds,
                       gapRel=s.mip_gap if self.is_mip else None, threads=s.threads, options=self.options())
-        start = time.perf_counter()
-        try:
-            self.problem.solve(solver)
-        except pulp.PulpSolverError as exc:
-            return SolverResult(self.name, self.version(), "error", time.perf_counter() - start, message=str(exc))
-        seconds = time.perf_counter() - start
+        seconds = self._run(solver)
+        if isinstance(seconds, SolverResult):
+            return seconds
         line = solver.status_line
         status = cbc_status(line)
         if status == "optimal" and self.problem.sol_status != pulp.LpSolutionOptimal:
@@ -247,12 +253,9 @@ class PulpHighsSolver(_PulpBackend):
             highspy.Highs.resetGlobalScheduler(True)  # one global pool in HiGHS, sized once
         solver = pulp.HiGHS(mip=self.is_mip, msg=False, timeLimit=s.time_limit_seconds,
                             gapRel=s.mip_gap if self.is_mip else None, threads=s.threads, **params)
-        start = time.perf_counter()
-        try:
-            self.problem.solve(solver)
-        except pulp.PulpSolverError as exc:
-            return SolverResult(self.name, self.version(), "error", time.perf_counter() - start, message=str(exc))
-        seconds = time.perf_counter() - start
+        seconds = self._run(solver)
+        if isinstance(seconds, SolverResult):
+            return seconds
         h = self.problem.solverModel
         model_status = h.getModelStatus()
         status = _STATUS.get(model_status, "error")
