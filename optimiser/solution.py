@@ -87,13 +87,14 @@ def extract(lp: LinearProgram, data: ModelData, result: SolverResult) -> Solutio
     sol.workforce = wf[["stp", "region", "staff_group", "family", "year", "fte"]]
 
     parts, unused = [], []
+    cost = lp.cost  # assembled once, not once per lever
     for name, (lever, unit) in LEVERS.items():
         block = lp.variables[name]
         q = x[block.offset:block.offset + block.size]
         used = q > TOL
         parts.append(block.labels[used].assign(lever=lever, quantity=q[used], unit=unit,
                                                cost_gbp=q[used] * block.unit_cost[used],
-                                               present_value_gbp=q[used] * lp.cost[block.offset:block.offset + block.size][used]))
+                                               present_value_gbp=q[used] * cost[block.offset:block.offset + block.size][used]))
         if result.col_dual is not None:
             rc = result.col_dual[block.offset:block.offset + block.size]
             unused.append(block.labels[~used].assign(lever=lever, reduced_cost=rc[~used]))

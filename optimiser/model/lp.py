@@ -24,6 +24,11 @@ def labels(n: int, **columns) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+def _join(parts: list[np.ndarray], dtype) -> np.ndarray:
+    """The blocks' arrays end to end (empty when there are none)."""
+    return np.concatenate(parts) if parts else np.zeros(0, dtype)
+
+
 def _snap(bounds: np.ndarray) -> np.ndarray:
     """Bounds within 1e-9 of zero are zero: cancellation noise (e.g. 8.9e-16) only upsets solvers."""
     bounds[np.abs(bounds) < 1e-9] = 0.0
@@ -120,27 +125,28 @@ class LinearProgram:
 
     @property
     def cost(self) -> np.ndarray:
-        return np.concatenate(self._cost) if self._cost else np.zeros(0)
+        """Objective coefficients (£ present value per unit), one per column."""
+        return _join(self._cost, float)
 
     @property
     def col_lower(self) -> np.ndarray:
-        return np.concatenate(self._lower) if self._lower else np.zeros(0)
+        return _join(self._lower, float)
 
     @property
     def col_upper(self) -> np.ndarray:
-        return np.concatenate(self._upper) if self._upper else np.zeros(0)
+        return _join(self._upper, float)
 
     @property
     def integrality(self) -> np.ndarray:
-        return np.concatenate(self._integer) if self._integer else np.zeros(0, bool)
+        return _join(self._integer, bool)
 
     @property
     def row_lower(self) -> np.ndarray:
-        return np.concatenate(self._row_lower) if self._row_lower else np.zeros(0)
+        return _join(self._row_lower, float)
 
     @property
     def row_upper(self) -> np.ndarray:
-        return np.concatenate(self._row_upper) if self._row_upper else np.zeros(0)
+        return _join(self._row_upper, float)
 
     def matrix(self) -> sp.csc_matrix:
         """The constraint matrix in compressed-column form (duplicate entries summed, zeros dropped)."""
