@@ -89,8 +89,8 @@ def print_summary(sol) -> None:
         return
     out.print(f"Total cost £{sol.objective:,.0f} (present value at {sol.data.case.config.discount_rate:.1%} a year, "
               f"{sol.data.case.config.price_base_year} prices, penalties included)")
-    if sol.lp is not None and sol.lp.integrality.any():
-        out.print(f"Whole cohorts (MIP): {sol.result.message}", highlight=False)
+    if sol.mip is not None:
+        out.print(mip_line(sol), highlight=False, markup=False)
     out.print(f"Shadow prices and marginal costs: {sol.result.duals_note}", highlight=False)
     by = sol.costs.groupby("lever")[["cost_gbp", "present_value_gbp", "outlay_gbp"]].sum().reset_index()
     out.print(_frame(by, "Cost by lever (£)"))
@@ -114,6 +114,30 @@ def print_summary(sol) -> None:
         return  # no duals: the line above says why
     out.print(_frame(costliest_limits(sol.constraints), "Ten costliest binding limits "
                      "(£ change in total cost per extra unit of the limit; rows alike but for the STP counted once)"))
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage to three significant figures: 0.0001 -> '0.01%'."""
+    pct = abs(share) * 100
+    return "0%" if pct == 0 else "under 0.0001%" if pct < 1e-4 else f"{pct:.3g}%"
+
+
+def mip_line(sol) -> str:
+    """A whole-cohort (MIP) solve in a planner's words: the plan's cost, the proven bound and the gap."""
+    mip = sol.mip
+    if mip.objective_gbp is None:
+        return f"Whole cohorts (MIP): {sol.result.message}"
+    found = f"Whole cohorts (MIP): the solver's best cohort plan costs £{mip.objective_gbp:,.0f}"
+    tolerance = f"tolerance asked for {_percent(mip.gap_tolerance)}"
+    if mip.gap is None:
+        return (f"{found}; {sol.result.solver} gives no lower bound, so how far it may be above the cheapest possible "
+                f"plan is not known here ({tolerance}; the solver's status: {sol.result.message})")
+    bound = f"no plan can cost less than £{mip.best_bound_gbp:,.0f} (the proven bound)"
+    gap = f"gap {_percent(mip.gap)}, {tolerance}{'' if mip.gap <= mip.gap_tolerance else ': outside the tolerance'}"
+    above = abs(mip.objective_gbp - mip.best_bound_gbp)
+    if round(above) == 0:
+        return f"{found}; {bound}, so it is the cheapest possible, to the pound ({gap})"
+    return f"{found}; {bound}, so it is at most £{above:,.0f} above the cheapest possible ({gap})"
 
 
 def costliest_limits(constraints: pd.DataFrame, n: int = 10) -> pd.DataFrame:

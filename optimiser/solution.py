@@ -8,7 +8,7 @@ import pandas as pd
 
 from optimiser.model.data import ModelData
 from optimiser.model.lp import LinearProgram
-from optimiser.solvers.base import SolverResult
+from optimiser.solvers.base import MipSummary, SolverResult
 
 #: Variable block -> (lever, unit) as reported in allocations.
 LEVERS = {
@@ -34,6 +34,9 @@ class Solution:
         constraints: every row of the LP with labels, slack, binding flag and shadow price (£ per unit).
         unused_levers: for each lever, item and staff group with unused options, the smallest
             reduced cost: how far (£ present value per unit) its cost must fall before it is worth using.
+        mip: for whole cohorts (a MIP), the MIP solver's own objective (£), its proven best bound (£;
+            None when the backend gives none), the relative gap and the tolerance asked for, and the
+            count of integer columns (:class:`~optimiser.solvers.base.MipSummary`); None for an LP.
     """
 
     case_name: str
@@ -58,6 +61,10 @@ class Solution:
     @property
     def objective(self) -> float | None:
         return self.result.objective
+
+    @property
+    def mip(self) -> MipSummary | None:
+        return self.result.mip
 
     def to_json(self) -> str:
         """The solution JSON (``schemas/solution.schema.json``); the same case gives the same bytes but timings."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -15,11 +16,13 @@ from optimiser import load_case, solve
 from optimiser.cli import app
 from optimiser.model.build import build_lp
 from optimiser.model.data import model_data
+from optimiser.solvers.base import DEFAULT_MIP_GAP
 from optimiser.verify import verify_solution
 from conftest import FIXTURE, copy_case
 
 ROOT = Path(__file__).resolve().parents[1]
 NATIONAL = ROOT / "cases" / "england_2017"
+SCHEMA = json.loads((ROOT / "schemas" / "solution.schema.json").read_text(encoding="utf-8"))
 
 
 def cohort_case(tmp_path, minimum=30, capacity=True):
@@ -122,15 +125,98 @@ def test_small_case_whole_cohorts_on_every_mip_backend(tmp_path, solver):
     assert all(t["marginal_cost_per_fte"] is not None for t in data["targets"])
 
 
-def test_summary_says_the_duals_come_from_the_fixed_lp(tmp_path):
+def solve_summary(tmp_path, solver: str, mip_gap: str) -> tuple[str, dict]:
+    """``optimiser solve`` of the cohort case: its summary (whitespace collapsed) and the JSON's ``solver.mip``."""
     copy = cohort_case(tmp_path)
-    run = CliRunner().invoke(app, ["solve", str(copy.path), "--solver", "pulp-cbc", "--mip-gap", "0",
+    run = CliRunner().invoke(app, ["solve", str(copy.path), "--solver", solver, "--mip-gap", mip_gap,
                                    "--out", str(tmp_path / "out")])
     assert run.exit_code == 0, run.output
-    text = " ".join(run.stdout.split())
-    assert "Whole cohorts (MIP): MIP Optimal" in text
+    data = json.loads((tmp_path / "out" / "solution.json").read_text(encoding="utf-8"))
+    return " ".join(run.stdout.split()), data["solver"]["mip"]
+
+
+def test_summary_says_the_duals_come_from_the_fixed_lp(tmp_path):
+    text, mip = solve_summary(tmp_path, "pulp-cbc", "0")
+    assert mip["best_bound_gbp"] is None  # CBC through PuLP: the summary says the bound is unknown, and why not
+    assert f"Whole cohorts (MIP): the solver's best cohort plan costs £{mip['objective_gbp']:,.0f}; pulp-cbc gives " \
+           "no lower bound" in text
+    assert "tolerance asked for 0%; the solver's status: MIP Optimal" in text
     assert "Shadow prices and marginal costs: from the LP re-solved by pulp-cbc with the whole-cohort (integer) " \
            "decisions fixed at the MIP solution" in text
+
+
+# --- the MIP's objective, bound and gap in the output ----------------------------------------------
+
+def integer_columns(case) -> int:
+    lp, _ = build_lp(case)
+    return int(np.count_nonzero(lp.integrality))
+
+
+def solution_data(sol) -> dict:
+    data = json.loads(sol.to_json())
+    jsonschema.validate(data, SCHEMA)
+    return data
+
+
+@pytest.mark.parametrize("mip_gap", [None, 0.05])
+@pytest.mark.parametrize("solver", ["highs", "pulp-highs", "scip"])
+def test_json_gives_the_mip_objective_bound_and_gap(tmp_path, solver, mip_gap):
+    case = cohort_case(tmp_path).load()
+    sol = solve(case, solver, mip_gap=mip_gap)
+    assert sol.status == "optimal", sol.result.message
+    data = solution_data(sol)
+    mip = data["solver"]["mip"]
+    assert mip["integer_columns"] == integer_columns(case) > 0
+    assert mip["gap_tolerance"] == (DEFAULT_MIP_GAP if mip_gap is None else mip_gap)
+    objective, bound = mip["objective_gbp"], mip["best_bound_gbp"]
+    assert bound is not None and mip["note"] is None
+    assert bound <= objective  # minimisation: no plan costs less than the bound
+    # JSON floats have 6 decimals, so the gap is within 5e-7 of the formula on the rounded fields
+    assert mip["gap"] == pytest.approx(abs(objective - bound) / abs(objective), abs=6e-7)
+    assert mip["gap"] <= mip["gap_tolerance"]
+    # re-solving with the cohorts fixed keeps the MIP's plan feasible and can only lower the cost, not below the bound
+    assert bound * (1 - 1e-9) <= data["objective"] <= objective * (1 + 1e-9)
+    assert "best bound" in data["solver"]["message"]  # the message keeps its words
+
+
+def test_cbc_mip_without_a_bound_says_why(tmp_path):
+    case = cohort_case(tmp_path).load()
+    sol = solve(case, "pulp-cbc")
+    assert sol.status == "optimal", sol.result.message
+    mip = solution_data(sol)["solver"]["mip"]
+    assert mip["integer_columns"] == integer_columns(case)
+    assert mip["gap_tolerance"] == DEFAULT_MIP_GAP and mip["objective_gbp"] is not None
+    if mip["best_bound_gbp"] is None:
+        assert mip["gap"] is None
+        assert "CBC" in mip["note"] and "no best bound" in mip["note"]
+    else:
+        assert mip["note"] is None and mip["best_bound_gbp"] <= mip["objective_gbp"]
+        assert mip["gap"] == pytest.approx(abs(mip["objective_gbp"] - mip["best_bound_gbp"]) / abs(mip["objective_gbp"]),
+                                           abs=6e-7)
+
+
+def test_lp_has_a_null_mip_block():
+    case = load_case(FIXTURE)
+    assert integer_columns(case) == 0
+    sol = solve(case)
+    solver = solution_data(sol)["solver"]
+    assert "mip" in solver and solver["mip"] is None and sol.mip is None
+
+
+@pytest.mark.parametrize("solver", ["highs", "pulp-highs"])
+def test_mip_json_is_byte_identical_apart_from_timing(tmp_path, solver):
+    case = cohort_case(tmp_path).load()
+    texts = [solve(case, solver, mip_gap=0.05).to_json() for _ in range(2)]
+    assert json.loads(texts[0])["solver"]["mip"]["best_bound_gbp"] is not None
+    first, again = (t.replace(f'"seconds":{json.loads(t)["solver"]["seconds"]}', "") for t in texts)
+    assert first == again
+
+
+def test_summary_gives_the_bound_and_gap_in_words(tmp_path):
+    text, mip = solve_summary(tmp_path, "pulp-highs", "0.05")
+    assert f"Whole cohorts (MIP): the solver's best cohort plan costs £{mip['objective_gbp']:,.0f}; no plan can cost " \
+           f"less than £{mip['best_bound_gbp']:,.0f} (the proven bound)" in text
+    assert "(gap " in text and "tolerance asked for 5%)" in text
 
 
 def test_lp_only_solvers_say_which_backends_can_solve_whole_cohorts(tmp_path):
@@ -186,4 +272,8 @@ def test_time_limited_national_mip_reports_its_true_status(national_cohorts, sol
     sol = solve(national_cohorts, solver, time_limit_seconds=1.0)
     assert sol.status == "time_limit", sol.result.message
     assert sol.objective is None and sol.allocations.empty
-    assert json.loads(sol.to_json())["status"] == "time_limit"
+    data = solution_data(sol)
+    assert data["status"] == "time_limit"
+    mip = data["solver"]["mip"]  # still a MIP: no plan to report, and the note says why
+    assert mip["objective_gbp"] is None and mip["gap"] is None and "time_limit" in mip["note"]
+    assert mip["gap_tolerance"] == national_cohorts.config.solver.mip_gap

@@ -9,6 +9,7 @@ import json
 import math
 import os
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 from typing import Literal
 
@@ -39,6 +40,26 @@ class EngineInfo(_Out):
     version: str
 
 
+class MipInfo(_Out):
+    """How good a whole-cohort (MIP) plan is: the MIP solver's objective, its proven bound and the gap."""
+
+    objective_gbp: float | None = Field(
+        description="The MIP solver's own objective: total cost of its plan (£ present value, penalties included), "
+                    "before the LP re-solve with the whole-cohort decisions fixed (whose cost is the top-level "
+                    "objective); null when the MIP gave no plan (see note)")
+    best_bound_gbp: float | None = Field(
+        description="The solver's proven lower bound on the total cost of any plan (£ present value); null when "
+                    "the backend gives none, e.g. CBC through PuLP (see note)")
+    gap: float | None = Field(
+        description="Relative gap |objective_gbp - best_bound_gbp| / |objective_gbp| (a share: 0.001 = 0.1%); "
+                    "null when the bound is unknown")
+    gap_tolerance: float = Field(
+        description="Relative gap the solver was asked to stop within (a share; case.yaml solver.mip_gap or "
+                    "--mip-gap, else 1e-4)")
+    integer_columns: int = Field(description="Integer columns of the model (whole-cohort starts and cohort binaries)")
+    note: str | None = Field(description="Why objective_gbp or best_bound_gbp is null; null when both are known")
+
+
 class SolverInfo(_Out):
     name: str
     version: str
@@ -46,6 +67,7 @@ class SolverInfo(_Out):
     message: str
     seconds: float = Field(description="Wall time of the solve (s); a timing field, not reproducible")
     duals: str | None = Field(description="Where the shadow prices come from, or why there are none")
+    mip: MipInfo | None = Field(description="Whole cohorts (a MIP): objective, best bound and gap; null for an LP")
 
 
 class CostLine(_Out):
@@ -298,7 +320,8 @@ def solution_dict(sol) -> dict:
                  "price_base_year": case.config.price_base_year, "discount_rate": case.config.discount_rate},
         "engine": {"name": "mh-workforce-optimiser", "version": __version__},
         "solver": {"name": sol.result.solver, "version": sol.result.version, "status": sol.result.message or sol.status,
-                   "message": sol.result.message, "seconds": _clean(sol.result.seconds), "duals": sol.result.duals_note},
+                   "message": sol.result.message, "seconds": _clean(sol.result.seconds), "duals": sol.result.duals_note,
+                   "mip": None if sol.mip is None else {k: _clean(v) for k, v in asdict(sol.mip).items()}},
         "status": sol.status,
         "objective": _clean(sol.objective),
         "costs": {

@@ -55,6 +55,11 @@ class SolverResult:
         duals_note: how the duals were obtained, or why there are none.
         best_bound: for a MIP, the solver's proven lower bound on the cost (£); ``objective`` is
             within the relative MIP gap of it.
+        mip_objective: for a MIP, the MIP solver's own objective (£ present value, penalties
+            included), before the LP re-solve with the integer decisions fixed (whose cost is ``objective``).
+        mip_gap_tolerance: for a MIP, the relative gap the solver was asked to stop within (``mip_gap``).
+        integer_columns: integer columns in the model; 0 for an LP.
+        best_bound_note: why a MIP backend gives no ``best_bound`` (e.g. CBC through PuLP).
     """
 
     solver: str
@@ -69,6 +74,52 @@ class SolverResult:
     col_dual: np.ndarray | None = None
     duals_note: str | None = None
     best_bound: float | None = None
+    mip_objective: float | None = None
+    mip_gap_tolerance: float | None = None
+    integer_columns: int = 0
+    best_bound_note: str | None = None
+
+    @property
+    def mip_gap(self) -> float | None:
+        """Relative gap |mip_objective - best_bound| / |mip_objective| of a MIP; None when either is unknown."""
+        return _gap(self.mip_objective, self.best_bound)
+
+    @property
+    def mip(self) -> MipSummary | None:
+        """How good a whole-cohort (MIP) plan is; None for an LP."""
+        if not self.integer_columns:
+            return None
+        bound = self.best_bound if self.best_bound is not None and np.isfinite(self.best_bound) else None
+        note = None
+        if self.mip_objective is None:
+            note = f"no MIP plan to report: the solve ended '{self.status}' (the message says what the solver found)"
+        elif bound is None:
+            note = self.best_bound_note or f"{self.solver} gave no finite best bound"
+        return MipSummary(self.mip_objective, bound, self.mip_gap, self.mip_gap_tolerance, self.integer_columns, note)
+
+
+@dataclass(frozen=True)
+class MipSummary:
+    """How good a whole-cohort (MIP) plan is, as the solution JSON's ``solver.mip`` gives it.
+
+    Attributes:
+        objective_gbp: the MIP solver's own objective (£ present value, penalties included), before the
+            LP re-solve with the whole-cohort decisions fixed; None when the MIP gave no plan.
+        best_bound_gbp: the solver's proven lower bound on the cost of any plan (£ present value);
+            None when the backend gives none (``note`` says why).
+        gap: relative gap |objective_gbp - best_bound_gbp| / |objective_gbp| (a share: 0.01 is 1%);
+            None when the bound is unknown.
+        gap_tolerance: the relative gap the solver was asked to stop within (``mip_gap``, a share).
+        integer_columns: integer columns (whole-cohort starts and cohort binaries) in the model.
+        note: why ``objective_gbp`` or ``best_bound_gbp`` is None; None when both are known.
+    """
+
+    objective_gbp: float | None
+    best_bound_gbp: float | None
+    gap: float | None
+    gap_tolerance: float | None
+    integer_columns: int
+    note: str | None
 
 
 @dataclass(frozen=True)
@@ -131,24 +182,30 @@ def solve_lp(lp: LinearProgram | ModelArrays, settings: SolverSettings | None = 
 
     A model with integer columns (whole cohorts) is solved as a MIP; then the LP with the integer
     decisions fixed at the MIP's values is re-solved (by ``FIXED_LP_BACKEND``) and its plan, cost
-    and duals are returned, with ``duals_note`` saying so. An LP-only backend given a MIP returns
-    status ``error`` with a message naming the backends that can solve it.
+    and duals are returned, with ``duals_note`` saying so; the MIP's own objective, its bound, the
+    gap tolerance and the count of integer columns stay in the result (:attr:`SolverResult.mip`).
+    An LP-only backend given a MIP returns status ``error`` with a message naming the backends that
+    can solve it.
     """
     settings = settings or SolverSettings()
     model = ModelArrays.of(lp)
     cls = backend(settings.name)
-    if model.is_mip and not cls.integer:
-        mip_backends = ", ".join(n for n in BACKENDS if backend(n).integer)
-        return SolverResult(settings.name, cls.version(), "error", 0.0,
-                            message=f"{settings.name} solves LPs only, and this case has whole-cohort decisions "
-                                    f"(integer programmes); use one of {mip_backends}",
-                            duals_note="none: the model was not solved")
-    if model.is_mip and settings.mip_gap is None:
+    if not model.is_mip:
+        return _complete(cls(model, settings).solve(), model)
+    if settings.mip_gap is None:
         settings = settings.model_copy(update={"mip_gap": DEFAULT_MIP_GAP})
-    result = _complete(cls(model, settings).solve(), model)
-    if not model.is_mip or result.status != "optimal":
-        return result
-    return _fix_and_resolve(model, settings, result)
+    if not cls.integer:
+        mip_backends = ", ".join(n for n in BACKENDS if backend(n).integer)
+        result = SolverResult(settings.name, cls.version(), "error", 0.0,
+                              message=f"{settings.name} solves LPs only, and this case has whole-cohort decisions "
+                                      f"(integer programmes); use one of {mip_backends}",
+                              duals_note="none: the model was not solved")
+    else:
+        result = _complete(cls(model, settings).solve(), model)
+        if result.status == "optimal":
+            result = _fix_and_resolve(model, settings, result)
+    # what the solution JSON's solver.mip reports (SolverResult.mip)
+    return replace(result, mip_gap_tolerance=settings.mip_gap, integer_columns=int(model.integrality.sum()))
 
 
 def _complete(result: SolverResult, model: ModelArrays) -> SolverResult:
@@ -167,7 +224,8 @@ def _fix_and_resolve(model: ModelArrays, settings: SolverSettings, mip: SolverRe
     fixed = _complete(backend(lp_name)(model.with_integers_fixed(mip.x), settings.model_copy(
         update={"name": lp_name, "mip_gap": None})).solve(), model)
     seconds = mip.seconds + (time.perf_counter() - start)
-    gap = _gap(mip.objective, mip.best_bound)
+    mip = replace(mip, mip_objective=mip.objective)
+    gap = mip.mip_gap
     mip_words = f"MIP {mip.message or mip.status}"
     if gap is not None:  # (CBC's solution file gives no bound; its status line carries the objective)
         mip_words += (f": £{mip.objective:,.2f}, best bound £{mip.best_bound:,.2f} (gap {gap:.4%}, tolerance "
@@ -186,7 +244,8 @@ def _fix_and_resolve(model: ModelArrays, settings: SolverSettings, mip: SolverRe
     else:
         note = f"none: {fixed.solver} gave no duals for the LP with the integer decisions fixed ({fixed.duals_note})"
     return replace(fixed, solver=mip.solver, version=mip.version, status="optimal", seconds=seconds,
-                   message=mip_words, duals_note=note, best_bound=mip.best_bound)
+                   message=mip_words, duals_note=note, best_bound=mip.best_bound, mip_objective=mip.mip_objective,
+                   best_bound_note=mip.best_bound_note)
 
 
 def _gap(objective: float | None, bound: float | None) -> float | None:

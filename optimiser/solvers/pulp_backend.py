@@ -169,6 +169,12 @@ def cbc_version() -> str:
     return f"CBC {cbc} (PuLP {pulp.__version__})"
 
 
+#: Why a MIP solved by CBC through PuLP has no best bound (``SolverResult.best_bound_note``).
+CBC_NO_BOUND = ("CBC through PuLP gives no best bound: PuLP reads CBC's solution file, which holds the plan and "
+                "CBC's status line but no bound. The status line (in the message) says whether CBC proved the plan "
+                "optimal ('Optimal') or stopped within the gap tolerance ('Optimal (within gap tolerance)')")
+
+
 class PulpCbcSolver(_PulpBackend):
     """CBC through PuLP: the MPS file PuLP writes, then CBC (CLP's simplex for an LP).
 
@@ -206,7 +212,14 @@ class PulpCbcSolver(_PulpBackend):
         status = cbc_status(line)
         if status == "optimal" and self.problem.sol_status != pulp.LpSolutionOptimal:
             status = "error"  # CBC and PuLP disagree: do not claim a plan
-        return self._result(status, seconds, line)  # CBC's solution file gives no MIP bound
+        result = self._result(status, seconds, line)
+        if self.is_mip:
+            # CBC's own objective, from its status line (15 digits; the plan's values have 8)
+            found = re.search(r"objective value\s+(\S+)", line)
+            if result.objective is not None and found:
+                result.objective = float(found.group(1))
+            result.best_bound_note = CBC_NO_BOUND
+        return result
 
     def _refine(self, first: SolverResult) -> SolverResult:
         m, x1 = self.model, first.x
