@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -195,17 +196,34 @@ def test_ortools_statuses():
 
 # --- MIP-only and LP-only backends --------------------------------------------------------------------
 
-def test_lp_only_backends_refuse_whole_cohorts_and_cp_sat_refuses_continuous_columns():
+def test_lp_only_backends_refuse_whole_cohorts_and_cp_sat_refuses_an_lp():
     model = hard_knapsack(n=10, m=2)
     for name in ("glop", "pdlp"):
         r = solve_lp(model, SolverSettings(name=name))
         assert r.status == "error" and "solves LPs only" in r.message and "scip" in r.message
-    # the same knapsack plus one continuous column
-    mixed = ModelArrays(np.append(model.cost, 1.0), np.append(model.col_lower, 0.0), np.append(model.col_upper, 5.0),
-                        np.append(model.integrality, False), model.row_lower, model.row_upper,
-                        sp.hstack([model.a, sp.csc_matrix((2, 1))]).tocsc())
-    r = solve_lp(mixed, SolverSettings(name="cp-sat"))
-    assert r.status == "error" and "pure-integer" in r.message and r.x is None
+    lp = replace(model, integrality=np.zeros_like(model.integrality))
+    r = solve_lp(lp, SolverSettings(name="cp-sat"))
+    assert r.status == "error" and "for an LP use highs" in r.message and r.x is None
+
+
+def one_cohort() -> ModelArrays:
+    """Columns: starts x (whole, ≤ 50), cohort runs y (0/1), recruits r (FTE, continuous).
+    min x + 1.5 r  s.t.  0.75 x + r ≥ 10.3 (FTE),  x - 50 y ≤ 0,  x - 12 y ≥ 0.
+
+    By hand: without the cohort (y = 0) r = 10.3 costs 15.45. With it, x ≥ 12 and x = 12, 13, 14
+    cost 12 + 1.5·1.3 = 13.95, 13 + 1.5·0.55 = 13.825 and 14; more starts cost more. Optimum:
+    x = 13, y = 1, r = 0.55, cost 13.825."""
+    a = sp.csc_matrix(np.array([[0.75, 0.0, 1.0], [1.0, -50.0, 0.0], [1.0, -12.0, 0.0]]))
+    return ModelArrays(np.array([1.0, 0.0, 1.5]), np.zeros(3), np.array([50.0, 1.0, np.inf]),
+                       np.array([True, True, False]), np.array([10.3, -np.inf, 0.0]), np.array([np.inf, 0.0, np.inf]), a)
+
+
+@pytest.mark.parametrize("name", ["cp-sat", "highs", "scip", "pulp-cbc"])
+def test_mixed_integer_model_solved_by_hand(name):
+    r = solve_lp(one_cohort(), SolverSettings(name=name, mip_gap=0.0))
+    assert r.status == "optimal", r.message
+    assert r.objective == pytest.approx(13.825, abs=1e-6)
+    assert r.x == pytest.approx([13.0, 1.0, 0.55], abs=1e-6)
 
 
 def test_cp_sat_solves_a_pure_integer_model_like_the_other_mip_solvers():
@@ -225,8 +243,9 @@ def test_options_reach_each_solver():
     model = hard_knapsack(n=5, m=1)
     assert backend("scip")(model, s.model_copy(update={"name": "scip"})).parameters() == [
         "limits/gap = 0.01", "randomization/randomseedshift = 7"]
-    assert backend("cp-sat")(model, s.model_copy(update={"name": "cp-sat"})).parameters() == [
+    assert backend("cp-sat")(model, s.model_copy(update={"name": "cp-sat"})).parameters()[:3] == [
         "relative_gap_limit: 0.01", "num_workers: 2", "random_seed: 7"]
+    assert "num_workers: 1" in backend("cp-sat")(model, SolverSettings(name="cp-sat")).parameters()  # reproducible
     assert backend("glop")(model, s).parameters() == ["random_seed: 7"]
     assert "num_threads: 2" in backend("pdlp")(model, s).parameters()
     h = backend("highs")(model, s).highs
@@ -277,7 +296,7 @@ print("ok")
 def test_every_backend_loads_in_one_process_in_any_import_order():
     """highspy, PuLP and OR-Tools imported in each of the six orders, then every backend solves."""
     modules = ["import highspy", "import pulp", "from ortools.linear_solver.python import model_builder_helper"]
-    names = [n for n in BACKENDS if n != "cp-sat"]
+    names = list(BACKENDS)
     runs = []
     for order in itertools.permutations(modules):
         code = "\n".join(order) + "\n" + SOLVE_EACH.format(names=names)

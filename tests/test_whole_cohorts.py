@@ -159,7 +159,7 @@ def solution_data(sol) -> dict:
 
 
 @pytest.mark.parametrize("mip_gap", [None, 0.05])
-@pytest.mark.parametrize("solver", ["highs", "pulp-highs", "scip"])
+@pytest.mark.parametrize("solver", ["highs", "pulp-highs", "scip", "cp-sat"])
 def test_json_gives_the_mip_objective_bound_and_gap(tmp_path, solver, mip_gap):
     case = cohort_case(tmp_path).load()
     sol = solve(case, solver, mip_gap=mip_gap)
@@ -174,8 +174,15 @@ def test_json_gives_the_mip_objective_bound_and_gap(tmp_path, solver, mip_gap):
     # JSON floats have 6 decimals, so the gap is within 5e-7 of the formula on the rounded fields
     assert mip["gap"] == pytest.approx(abs(objective - bound) / abs(objective), abs=6e-7)
     assert mip["gap"] <= mip["gap_tolerance"]
-    # re-solving with the cohorts fixed keeps the MIP's plan feasible and can only lower the cost, not below the bound
-    assert bound * (1 - 1e-9) <= data["objective"] <= objective * (1 + 1e-9)
+    if solver == "cp-sat":
+        # CP-SAT's objective is its whole-number model's, a slight relaxation (rows widened by half a
+        # 1/10,000 FTE unit per term): the exact re-solve differs from it by well under 0.001%, is never
+        # below the bound and is within the gap tolerance of it
+        assert data["objective"] == pytest.approx(objective, rel=1e-5)
+        assert bound * (1 - 1e-9) <= data["objective"] <= bound / (1 - mip["gap_tolerance"])
+    else:
+        # re-solving with the cohorts fixed keeps the MIP's plan feasible and can only lower the cost, not below the bound
+        assert bound * (1 - 1e-9) <= data["objective"] <= objective * (1 + 1e-9)
     assert "best bound" in data["solver"]["message"]  # the message keeps its words
 
 
@@ -221,7 +228,7 @@ def test_summary_gives_the_bound_and_gap_in_words(tmp_path):
 
 def test_lp_only_solvers_say_which_backends_can_solve_whole_cohorts(tmp_path):
     case = cohort_case(tmp_path).load()
-    for solver in ("glop", "pdlp", "cp-sat"):
+    for solver in ("glop", "pdlp"):
         sol = solve(case, solver)
         assert sol.status == "error" and sol.objective is None
         assert "scip" in sol.result.message and "highs" in sol.result.message
@@ -236,7 +243,7 @@ def national_cohorts():
 
 @pytest.fixture(scope="module")
 def national_mip(national_cohorts):
-    return {solver: solve(national_cohorts, solver) for solver in ("scip", "pulp-cbc")}
+    return {solver: solve(national_cohorts, solver) for solver in ("scip", "pulp-cbc", "cp-sat")}
 
 
 def test_national_whole_cohorts_agree_within_the_mip_gap(national_cohorts, national_mip):
@@ -249,8 +256,9 @@ def test_national_whole_cohorts_agree_within_the_mip_gap(national_cohorts, natio
         objectives[solver] = sol.objective
         # each is within the gap of the optimum, which the bound bounds from below
         assert bound * (1 - 1e-9) <= sol.objective <= bound * (1 + gap)
-    a, b = objectives.values()
-    assert abs(a - b) <= gap * max(a, b)
+    assert max(objectives.values()) - min(objectives.values()) <= gap * max(objectives.values())
+    # CP-SAT's own bound (on its whole-number model, a relaxation) is a bound on the true cost too
+    assert national_mip["cp-sat"].result.best_bound <= min(objectives.values())
 
 
 def test_national_whole_cohorts_respect_every_cohort_rule_and_verify(national_cohorts, national_mip):
@@ -262,12 +270,7 @@ def test_national_whole_cohorts_respect_every_cohort_rule_and_verify(national_co
         assert report.ok, (solver, [(f.family, f.relative, f.where) for f in report.families if not f.ok])
 
 
-def test_national_whole_cohorts_cp_sat_refuses_honestly(national_cohorts):
-    sol = solve(national_cohorts, "cp-sat")
-    assert sol.status == "error" and "pure-integer" in sol.result.message and sol.allocations.empty
-
-
-@pytest.mark.parametrize("solver", ["highs", "pulp-cbc"])
+@pytest.mark.parametrize("solver", ["highs", "pulp-cbc", "cp-sat"])
 def test_time_limited_national_mip_reports_its_true_status(national_cohorts, solver):
     sol = solve(national_cohorts, solver, time_limit_seconds=1.0)
     assert sol.status == "time_limit", sol.result.message

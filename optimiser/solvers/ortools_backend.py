@@ -1,4 +1,4 @@
-"""OR-Tools backends: GLOP and PDLP (LP), SCIP (MIP) and CP-SAT (pure-integer models).
+"""OR-Tools backends: GLOP and PDLP (LP), SCIP and CP-SAT (MIP).
 
 The arrays go to OR-Tools in one call: ``ModelBuilderHelper.fill_model_from_sparse_data`` takes the
 bounds, costs and the compressed-row matrix as numpy/scipy arrays (the array side of OR-Tools'
@@ -13,11 +13,10 @@ Solver notes:
   default, 1e-6, leaves objectives ~1e-6 apart); its plan and duals are therefore approximate to
   about that tolerance, and on ill-conditioned models it can need many thousands of iterations.
 - SCIP: branch and cut for MIPs (and LPs). Through OR-Tools it returns no duals.
-- CP-SAT: an integer constraint solver. It accepts only models whose variables are all integer;
-  it approximates continuous variables by scaling them to integers, which for this engine's
-  models (continuous staff, recruits and retention, fractional stock-flow equations) OR-Tools
-  rejects as invalid or does not solve in minutes, so this backend refuses models with continuous
-  columns and says which backends to use.
+- CP-SAT: an integer constraint solver, for whole-cohort cases. It works on integers only, so it
+  solves the whole-number model of :mod:`optimiser.solvers.whole_numbers` (continuous columns in
+  1/10,000 FTE, rows scaled to whole coefficients), started from a feasible plan built from GLOP's
+  LP relaxation; the engine then re-solves the LP with its cohort decisions fixed. It refuses LPs.
 """
 from __future__ import annotations
 
@@ -52,13 +51,22 @@ class _ORToolsBackend:
         self.model = ModelArrays.of(lp)
         self.settings = settings or SolverSettings()
         self.is_mip = self.model.is_mip
+        self.note = ""  # what the backend did before solving, for the message
+
+    def build(self) -> mbh.ModelBuilderHelper:
+        """The model as OR-Tools holds it, filled from the arrays in one call."""
         m = self.model
-        self.builder = mbh.ModelBuilderHelper()
-        self.builder.fill_model_from_sparse_data(
+        builder = mbh.ModelBuilderHelper()
+        builder.fill_model_from_sparse_data(
             np.asarray(m.col_lower, float), np.asarray(m.col_upper, float), np.asarray(m.cost, float),
             np.asarray(m.row_lower, float), np.asarray(m.row_upper, float), m.matrix().tocsr())
         for j in np.flatnonzero(m.integrality).tolist():  # only the (few) integer columns, one call each
-            self.builder.set_var_integrality(j, True)
+            builder.set_var_integrality(j, True)
+        return builder
+
+    def plan(self, values: np.ndarray) -> np.ndarray:
+        """Column values in the model's units from the solver's."""
+        return values
 
     @classmethod
     def version(cls) -> str:
@@ -81,17 +89,18 @@ class _ORToolsBackend:
             return SolverResult(self.name, self.version(), "error", 0.0, message=reason,
                                 duals_note="none: the model was not solved")
         s = self.settings
+        start = time.perf_counter()
+        builder = self.build()
         helper = mbh.ModelSolverHelper(self.solver)
         if s.time_limit_seconds is not None:
-            helper.set_time_limit_in_seconds(float(s.time_limit_seconds))
+            helper.set_time_limit_in_seconds(max(float(s.time_limit_seconds) - (time.perf_counter() - start), 0.01))
         helper.set_solver_specific_parameters(self.parameter_text())
-        start = time.perf_counter()
-        helper.solve(self.builder)
+        helper.solve(builder)
         seconds = time.perf_counter() - start
         raw = helper.status()
         text = helper.status_string()
         status = self._status(raw, text, seconds)
-        message = raw.name + (f": {text}" if text else "")
+        message = raw.name + (f": {text}" if text else "") + (f" ({self.note})" if self.note else "")
         result = SolverResult(self.name, self.version(), status, seconds, message=message)
         if status != "optimal":
             if raw == _S.FEASIBLE and helper.has_solution():
@@ -99,7 +108,7 @@ class _ORToolsBackend:
                                    + (f", best bound £{helper.best_objective_bound():,.2f}" if self.is_mip else "")
                                    + ": not proven optimal, so not reported")
             return result
-        x = np.asarray(helper.variable_values(), float)
+        x = self.plan(np.asarray(helper.variable_values(), float))
         result.x = x
         result.objective = float(self.model.cost @ x)
         if self.is_mip:
@@ -191,30 +200,54 @@ class ScipSolver(_ORToolsBackend):
 
 
 class CpSatSolver(_ORToolsBackend):
-    """CP-SAT, for models whose columns are all integer."""
+    """CP-SAT, for whole-cohort models, solved as the whole-number model of
+    :mod:`optimiser.solvers.whole_numbers` from a feasible start. One worker unless ``threads``
+    says more: CP-SAT's parallel search is not reproducible run to run."""
 
     name, solver = "cp-sat", "sat"
     integer = True
+    #: root LP simplex iterations (CP-SAT's default, 2,000, stops the national root LP early)
+    ROOT_LP_ITERATIONS = 1_000_000
 
     def refuse(self) -> str | None:
-        continuous = int((~self.model.integrality).sum())
-        if continuous:
-            return (f"cp-sat solves pure-integer models only, and this model has {continuous:,} continuous columns "
-                    "(staff in post, recruits, retention, shortfalls): CP-SAT would have to scale them to integers, "
-                    "which OR-Tools rejects or cannot solve in reasonable time for this engine's models; use "
-                    + ("highs, scip or pulp-cbc for whole cohorts" if self.is_mip else "highs, glop or pulp-cbc"))
+        if not self.is_mip:
+            return "cp-sat is for whole-cohort (integer) cases; for an LP use highs, glop or pulp-cbc"
         return None
+
+    def build(self) -> mbh.ModelBuilderHelper:
+        from optimiser.solvers.whole_numbers import start_plan, whole_number_model
+
+        start, how = start_plan(self.model, self.settings)
+        self.note = f"CP-SAT on the whole-number model; {how}"
+        self.whole = whole_number_model(self.model, start)
+        w = self.whole
+        builder = mbh.ModelBuilderHelper()
+        builder.fill_model_from_sparse_data(w.col_lower, w.col_upper, w.cost, w.row_lower, w.row_upper, w.matrix)
+        for j in range(w.unit.size):
+            builder.set_var_integrality(j, True)
+        if w.start is not None:
+            for j, v in enumerate(w.start.tolist()):
+                builder.add_hint(j, v)
+        return builder
+
+    def plan(self, values: np.ndarray) -> np.ndarray:
+        return values * self.whole.unit
 
     def parameters(self) -> list[str]:
         s = self.settings
         p = []
         if s.mip_gap is not None:
             p.append(f"relative_gap_limit: {s.mip_gap}")
-        if s.threads is not None:
-            p.append(f"num_workers: {s.threads}")
+        p.append(f"num_workers: {s.threads or 1}")
         if s.random_seed is not None:
             p.append(f"random_seed: {s.random_seed}")
+        # all rows in the LP from the start and a root LP solved to the end: the bound that proves the gap
+        p += ["add_lp_constraints_lazily: false", f"root_lp_iterations: {self.ROOT_LP_ITERATIONS}",
+              # domains and objective scaled with 64-bit headroom (see whole_numbers)
+              "mip_max_activity_exponent: 62"]
         return p
 
     def parameter_text(self) -> str:
-        return " ".join(self.parameters())
+        text = " ".join(self.parameters())
+        whole = getattr(self, "whole", None)
+        return text + (f" mip_max_bound: {2 * whole.bound:.0f}" if whole is not None else "")

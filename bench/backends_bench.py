@@ -1,0 +1,67 @@
+"""Benchmark: every solver backend on the national case (LP) and its whole_cohorts scenario (MIP).
+
+For each backend, one solve through ``optimiser.solve`` (hand-over, solve and, for the MIP, the
+fixed-LP re-solve), its wall time and the ratio to ``highs`` in the same run, the objective, for
+the MIP the best bound and gap, and whether ``optimiser verify`` passes on the plan.
+
+Usage: .venv/bin/python bench/backends_bench.py [--out bench/results] [--pdlp-seconds 60]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LP_BACKENDS = ("highs", "glop", "pulp-highs", "pulp-cbc", "scip", "pdlp")
+MIP_BACKENDS = ("highs", "pulp-highs", "pulp-cbc", "scip", "cp-sat")
+
+
+def run(case, solver: str, **options) -> dict:
+    from optimiser import solve
+    from optimiser.verify import verify_solution
+
+    start = time.perf_counter()
+    sol = solve(case, solver, **options)
+    wall = time.perf_counter() - start
+    row = {"solver": solver, "status": sol.status, "wall_s": wall, "objective_gbp": sol.objective}
+    if sol.mip is not None:
+        row.update(mip_objective_gbp=sol.mip.objective_gbp, best_bound_gbp=sol.mip.best_bound_gbp, gap=sol.mip.gap)
+    if sol.status == "optimal":
+        row["verify_ok"] = verify_solution(case, json.loads(sol.to_json())).ok
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    ap.add_argument("--pdlp-seconds", type=float, default=60.0, help="time limit for PDLP (it is slow to converge)")
+    args = ap.parse_args()
+
+    from optimiser import load_case
+
+    folder = ROOT / "cases" / "england_2017"
+    out = {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
+    for label, case, names in (("national LP", load_case(folder), LP_BACKENDS),
+                               ("whole_cohorts MIP", load_case(folder, "whole_cohorts"), MIP_BACKENDS)):
+        rows = [run(case, n, time_limit_seconds=args.pdlp_seconds if n == "pdlp" else None) for n in names]
+        base = next(r["wall_s"] for r in rows if r["solver"] == "highs")
+        print(f"\n{label}")
+        for r in rows:
+            r["ratio_to_highs"] = r["wall_s"] / base
+            money = f"£{r['objective_gbp']:,.0f}" if r["objective_gbp"] is not None else "-"
+            extra = ""
+            if r.get("best_bound_gbp") is not None:
+                extra = f", bound £{r['best_bound_gbp']:,.0f} (gap {r['gap']:.4%})"
+            print(f"  {r['solver']:<11} {r['status']:<11} {r['wall_s']:7.1f} s ({r['ratio_to_highs']:.2f}x highs)  "
+                  f"{money}{extra}; verify {'passes' if r.get('verify_ok') else 'not run' if 'verify_ok' not in r else 'FAILS'}")
+        out[label] = rows
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "backends_bench.json").write_text(json.dumps(out, indent=1) + "\n")
+    print(f"\nwrote {args.out / 'backends_bench.json'}")
+
+
+if __name__ == "__main__":
+    main()
