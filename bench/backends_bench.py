@@ -4,7 +4,7 @@ For each backend, one solve through ``optimiser.solve`` (hand-over, solve and, f
 fixed-LP re-solve), its wall time and the ratio to ``highs`` in the same run, the objective, for
 the MIP the best bound and gap, and whether ``optimiser verify`` passes on the plan.
 
-Usage: .venv/bin/python bench/backends_bench.py [--out bench/results] [--pdlp-seconds 60]
+Usage: .venv/bin/python bench/backends_bench.py [--out bench/results] [--pdlp-seconds 300]
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def run(case, solver: str, **options) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
-    ap.add_argument("--pdlp-seconds", type=float, default=60.0, help="time limit for PDLP (it is slow to converge)")
+    ap.add_argument("--pdlp-seconds", type=float, default=300.0, help="time limit for PDLP (it is slow to converge)")
     args = ap.parse_args()
 
     from optimiser import load_case

@@ -8,10 +8,11 @@ the solution, duals and reduced costs come back as numpy arrays.
 Solver notes:
 
 - GLOP: primal simplex/dual simplex; exact basic solutions with duals. Single-threaded.
-- PDLP: a first-order method for very large LPs. It stops when the relative primal and dual
-  residuals and the duality gap are below its tolerance, which this backend sets to 1e-9 (PDLP's
-  default, 1e-6, leaves objectives ~1e-6 apart); its plan and duals are therefore approximate to
-  about that tolerance, and on ill-conditioned models it can need many thousands of iterations.
+- PDLP: a first-order method for very large LPs, run after GLOP's presolve (without it PDLP does
+  not converge on the national case in 10 minutes; with it, about 2.5). It stops when the relative
+  primal and dual residuals and the duality gap are below its tolerance, which this backend sets to
+  1e-8 (PDLP's default, 1e-6, leaves objectives ~1e-6 apart); its plan and duals are therefore
+  approximate to about that tolerance.
 - SCIP: branch and cut for MIPs (and LPs). Through OR-Tools it returns no duals.
 - CP-SAT: an integer constraint solver, for whole-cohort cases. It works on integers only, so it
   solves the whole-number model of :mod:`optimiser.solvers.whole_numbers` (continuous columns in
@@ -164,12 +165,14 @@ class PdlpSolver(_ORToolsBackend):
 
     name, solver = "pdlp", "pdlp"
     #: relative tolerance on the primal and dual residuals and the duality gap
-    TOLERANCE = 1e-9
+    TOLERANCE = 1e-8
 
     def parameters(self) -> list[str]:
         s = self.settings
         p = [f"termination_criteria {{ simple_optimality_criteria {{ eps_optimal_absolute: {self.TOLERANCE} "
-             f"eps_optimal_relative: {self.TOLERANCE} }} }}"]
+             f"eps_optimal_relative: {self.TOLERANCE} }} }}",
+             # GLOP's presolve first: without it PDLP does not converge on the national case in 10 minutes
+             "presolve_options { use_glop: true }"]
         if s.threads is not None:
             p.append(f"num_threads: {s.threads}")
         return p
