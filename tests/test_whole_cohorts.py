@@ -210,7 +210,7 @@ def test_lp_has_a_null_mip_block():
     assert "mip" in solver and solver["mip"] is None and sol.mip is None
 
 
-@pytest.mark.parametrize("solver", ["highs", "pulp-highs"])
+@pytest.mark.parametrize("solver", ["highs", "pulp-highs", "cp-sat"])
 def test_mip_json_is_byte_identical_apart_from_timing(tmp_path, solver):
     case = cohort_case(tmp_path).load()
     texts = [solve(case, solver, mip_gap=0.05).to_json() for _ in range(2)]
