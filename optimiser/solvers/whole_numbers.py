@@ -34,6 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 from ortools.linear_solver.python import model_builder_helper as mbh
 
+from optimiser.case.config import SolverSettings
 from optimiser.solvers.base import ModelArrays
 
 #: FTE per unit of a continuous column in the whole-number model
@@ -152,7 +153,7 @@ def _max_bound(model: ModelArrays, j: np.ndarray) -> float:
     return max(float(finite.max(initial=0.0)), COLUMN_CAP_FTE) * PROJECTION_SCALE * 10
 
 
-def start_plan(model: ModelArrays, settings) -> tuple[np.ndarray | None, str]:
+def start_plan(model: ModelArrays, settings: SolverSettings) -> tuple[np.ndarray | None, str]:
     """A feasible plan to start CP-SAT from (see the module notes), and how it was found."""
     from optimiser.solvers.ortools_backend import GlopSolver
 
