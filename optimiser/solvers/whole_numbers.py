@@ -14,7 +14,8 @@ completion rates, costs). :func:`whole_number_model` rewrites it as an all-integ
 - each row's bounds are widened by half a unit per continuous term (plus the coefficient rounding
   at the start plan), so that every feasible plan, rounded to whole units, stays feasible. The
   whole-number model is therefore a slight relaxation: its optimum is at most the true one (the
-  national case loses about 0.03% of cost), so CP-SAT's bound is a valid bound on the true cost.
+  national case loses about 0.03% of cost), so CP-SAT's bound is a bound on the true cost (up to
+  the rounding of coefficients at the ninth significant figure, where 10^12 does not make them whole).
 
 CP-SAT's plan satisfies each original row to within those bands (well under 0.01 FTE); the engine
 then fixes its whole-cohort decisions and re-solves the LP with GLOP (``solve_lp``), so the
