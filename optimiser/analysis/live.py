@@ -207,14 +207,18 @@ class LiveModel:
         if status == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model")
 
+    def _pass_from_basis(self, h: highspy.Highs, arrays: LPArrays, keep_basis: bool) -> None:
+        """Pass ``arrays`` as a whole new model; with ``keep_basis``, restart from the current basis."""
+        basis = h.getBasis() if keep_basis else None
+        self._pass(h, arrays)
+        if basis is not None and basis.valid:
+            h.setBasis(basis)
+
     def _sync(self, target: LPArrays) -> None:
         """Make the live HiGHS model equal ``target``, changing only what differs (keeps the basis)."""
         h, cur = self.highs, self.current
         if not cur.same_structure(target):
-            basis = h.getBasis() if cur.shape == target.shape else None
-            self._pass(h, target)
-            if basis is not None and basis.valid:
-                h.setBasis(basis)
+            self._pass_from_basis(h, target, keep_basis=cur.shape == target.shape)
             self.current = target
             return
         if target.row_lower is not cur.row_lower or target.row_upper is not cur.row_upper:
@@ -232,10 +236,7 @@ class LiveModel:
         if target.data is not cur.data:
             pos = np.flatnonzero(target.data != cur.data)
             if pos.size > MAX_COEFF_CHANGES:
-                basis = h.getBasis()
-                self._pass(h, target)
-                if basis.valid:
-                    h.setBasis(basis)
+                self._pass_from_basis(h, target, keep_basis=True)
             elif pos.size:
                 col_of = np.searchsorted(target.indptr, pos, side="right") - 1
                 row_of = target.indices[pos]

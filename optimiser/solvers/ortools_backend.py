@@ -40,6 +40,18 @@ def ortools_version() -> str:
     return ortools.__version__
 
 
+def model_builder(col_lower, col_upper, cost, row_lower, row_upper, matrix, integer) -> mbh.ModelBuilderHelper:
+    """An OR-Tools model (minimise ``cost @ x``) filled from arrays in one call; ``integer``: the
+    indices of the integer columns (marked one call each)."""
+    builder = mbh.ModelBuilderHelper()
+    builder.fill_model_from_sparse_data(
+        np.asarray(col_lower, float), np.asarray(col_upper, float), np.asarray(cost, float),
+        np.asarray(row_lower, float), np.asarray(row_upper, float), matrix.tocsr())
+    for j in np.asarray(integer).tolist():
+        builder.set_var_integrality(j, True)
+    return builder
+
+
 class _ORToolsBackend:
     """One OR-Tools solver behind ``ModelSolverHelper``; subclasses set the solver and its parameters."""
 
@@ -57,13 +69,8 @@ class _ORToolsBackend:
     def build(self) -> mbh.ModelBuilderHelper:
         """The model as OR-Tools holds it, filled from the arrays in one call."""
         m = self.model
-        builder = mbh.ModelBuilderHelper()
-        builder.fill_model_from_sparse_data(
-            np.asarray(m.col_lower, float), np.asarray(m.col_upper, float), np.asarray(m.cost, float),
-            np.asarray(m.row_lower, float), np.asarray(m.row_upper, float), m.matrix().tocsr())
-        for j in np.flatnonzero(m.integrality).tolist():  # only the (few) integer columns, one call each
-            builder.set_var_integrality(j, True)
-        return builder
+        return model_builder(m.col_lower, m.col_upper, m.cost, m.row_lower, m.row_upper, m.matrix(),
+                             np.flatnonzero(m.integrality))
 
     def plan(self, values: np.ndarray) -> np.ndarray:
         """Column values in the model's units from the solver's."""
@@ -224,10 +231,8 @@ class CpSatSolver(_ORToolsBackend):
         self.note = f"CP-SAT on the whole-number model; {how}"
         self.whole = whole_number_model(self.model, start)
         w = self.whole
-        builder = mbh.ModelBuilderHelper()
-        builder.fill_model_from_sparse_data(w.col_lower, w.col_upper, w.cost, w.row_lower, w.row_upper, w.matrix)
-        for j in range(w.unit.size):
-            builder.set_var_integrality(j, True)
+        builder = model_builder(w.col_lower, w.col_upper, w.cost, w.row_lower, w.row_upper, w.matrix,
+                                np.arange(w.unit.size))
         if w.start is not None:
             for j, v in enumerate(w.start.tolist()):
                 builder.add_hint(j, v)

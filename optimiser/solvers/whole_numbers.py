@@ -37,6 +37,7 @@ from ortools.linear_solver.python import model_builder_helper as mbh
 
 from optimiser.case.config import SolverSettings
 from optimiser.solvers.base import ModelArrays
+from optimiser.solvers.ortools_backend import GlopSolver, model_builder
 
 #: FTE per unit of a continuous column in the whole-number model
 FTE_UNIT = 1e-4
@@ -131,14 +132,9 @@ def nearest_whole_decisions(model: ModelArrays, x: np.ndarray, seconds: float = 
     matrix = sp.vstack([sp.hstack([b, sp.csr_matrix((b.shape[0], n))]),
                         sp.hstack([-PROJECTION_SCALE * eye, eye]),
                         sp.hstack([PROJECTION_SCALE * eye, eye])]).tocsr()
-    builder = mbh.ModelBuilderHelper()
-    builder.fill_model_from_sparse_data(
-        np.r_[model.col_lower[j], np.zeros(n)], np.r_[model.col_upper[j], np.full(n, np.inf)],
-        np.r_[np.zeros(n), np.ones(n)],
-        np.r_[model.row_lower[only_integer], -target, target],
-        np.r_[model.row_upper[only_integer], np.full(2 * n, np.inf)], matrix)
-    for c in range(2 * n):
-        builder.set_var_integrality(c, True)
+    builder = model_builder(np.r_[model.col_lower[j], np.zeros(n)], np.r_[model.col_upper[j], np.full(n, np.inf)],
+                            np.r_[np.zeros(n), np.ones(n)], np.r_[model.row_lower[only_integer], -target, target],
+                            np.r_[model.row_upper[only_integer], np.full(2 * n, np.inf)], matrix, np.arange(2 * n))
     helper = mbh.ModelSolverHelper("sat")
     helper.set_solver_specific_parameters(f"num_workers: 1 mip_max_bound: {_max_bound(model, j):.0f}")
     helper.set_time_limit_in_seconds(seconds)
@@ -156,8 +152,6 @@ def _max_bound(model: ModelArrays, j: np.ndarray) -> float:
 
 def start_plan(model: ModelArrays, settings: SolverSettings) -> tuple[np.ndarray | None, str]:
     """A feasible plan to start CP-SAT from (see the module notes), and how it was found."""
-    from optimiser.solvers.ortools_backend import GlopSolver
-
     lp = settings.model_copy(update={"name": "glop", "mip_gap": None, "time_limit_seconds": None})
     relaxed = GlopSolver(replace(model, integrality=np.zeros_like(model.integrality)), lp).solve()
     if relaxed.status != "optimal":
