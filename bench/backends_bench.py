@@ -15,18 +15,22 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LP_BACKENDS = ("highs", "glop", "pulp-highs", "pulp-cbc", "scip", "pdlp")
-MIP_BACKENDS = ("highs", "pulp-highs", "pulp-cbc", "scip", "cp-sat")
+#: (label, backend, options): every backend with its defaults, and PDLP's own plan without crossover
+LP_RUNS = (("highs", "highs", {}), ("glop", "glop", {}), ("pulp-highs", "pulp-highs", {}),
+           ("pulp-cbc", "pulp-cbc", {}), ("scip", "scip", {}), ("pdlp", "pdlp", {}),
+           ("pdlp --no-crossover", "pdlp", {"crossover": False}))
+MIP_RUNS = tuple((n, n, {}) for n in ("highs", "pulp-highs", "pulp-cbc", "scip", "cp-sat"))
 
 
-def run(case, solver: str, **options) -> dict:
+def run(case, label: str, solver: str, **options) -> dict:
     from optimiser import solve
     from optimiser.verify import verify_solution
 
     start = time.perf_counter()
     sol = solve(case, solver, **options)
     wall = time.perf_counter() - start
-    row = {"solver": solver, "status": sol.status, "wall_s": wall, "objective_gbp": sol.objective}
+    row = {"solver": label, "status": sol.status, "wall_s": wall, "objective_gbp": sol.objective,
+           "message": sol.result.message}
     if sol.mip is not None:
         row.update(mip_objective_gbp=sol.mip.objective_gbp, best_bound_gbp=sol.mip.best_bound_gbp, gap=sol.mip.gap)
     if sol.status == "optimal":
@@ -44,9 +48,10 @@ def main() -> None:
 
     folder = ROOT / "cases" / "england_2017"
     out = {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
-    for label, case, names in (("national LP", load_case(folder), LP_BACKENDS),
-                               ("whole_cohorts MIP", load_case(folder, "whole_cohorts"), MIP_BACKENDS)):
-        rows = [run(case, n, time_limit_seconds=args.pdlp_seconds if n == "pdlp" else None) for n in names]
+    for label, case, runs in (("national LP", load_case(folder), LP_RUNS),
+                              ("whole_cohorts MIP", load_case(folder, "whole_cohorts"), MIP_RUNS)):
+        rows = [run(case, name, solver, time_limit_seconds=args.pdlp_seconds if solver == "pdlp" else None, **options)
+                for name, solver, options in runs]
         base = next(r["wall_s"] for r in rows if r["solver"] == "highs")
         print(f"\n{label}")
         for r in rows:
@@ -55,7 +60,7 @@ def main() -> None:
             extra = ""
             if r.get("best_bound_gbp") is not None:
                 extra = f", bound £{r['best_bound_gbp']:,.0f} (gap {r['gap']:.4%})"
-            print(f"  {r['solver']:<11} {r['status']:<11} {r['wall_s']:7.1f} s ({r['ratio_to_highs']:.2f}x highs)  "
+            print(f"  {r['solver']:<19} {r['status']:<11} {r['wall_s']:7.1f} s ({r['ratio_to_highs']:.2f}x highs)  "
                   f"{money}{extra}; verify {'passes' if r.get('verify_ok') else 'not run' if 'verify_ok' not in r else 'FAILS'}")
         out[label] = rows
     args.out.mkdir(parents=True, exist_ok=True)

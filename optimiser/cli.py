@@ -171,6 +171,9 @@ def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
               help="Relative MIP gap for whole-cohort cases; default: the case's, else 1e-4"),
           threads: Optional[int] = typer.Option(None, "--threads", min=1, help="Solver threads"),
           seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Solver random seed"),
+          crossover: Optional[bool] = typer.Option(
+              None, "--crossover/--no-crossover",
+              help="pdlp only: finish at an exact vertex with HiGHS's simplex method [default: the case's, else on]"),
           explain: bool = typer.Option(True, "--explain/--no-explain",
                                        help="Diagnose an infeasible case (as optimiser explain) into solution.json")):
     """Solve a case for the minimum-cost allocation and write solution.json.
@@ -183,7 +186,7 @@ def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
     loaded = _load(case, scenario)
     with err.status(f"solving {loaded.name}…"):
         sol = solve_case(loaded, solver, time_limit_seconds=time_limit, mip_gap=mip_gap, threads=threads,
-                         random_seed=seed)
+                         random_seed=seed, crossover=crossover)
     if explain and sol.status in ("infeasible", "infeasible_or_unbounded"):
         _explain_into(sol, loaded)  # the diagnosis goes into solution.json
     target = out_dir or Path("out") / (loaded.name + (f"-{scenario}" if scenario else ""))

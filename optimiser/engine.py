@@ -18,7 +18,7 @@ def solve(case: Case, solver: str | None = None, diagnose: bool = False, **optio
         diagnose: if the case is infeasible, explain why (``sol.diagnosis``, written to the JSON;
             ``optimiser.analysis.diagnosis``).
         **options: solver options overriding the case's: ``time_limit_seconds``, ``mip_gap``,
-            ``threads``, ``random_seed``.
+            ``threads``, ``random_seed``, ``crossover`` (pdlp).
 
     Returns:
         A :class:`Solution`; check ``status`` before reading the plan.

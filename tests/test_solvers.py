@@ -26,7 +26,10 @@ from conftest import FIXTURE, copy_case
 
 ROOT = Path(__file__).resolve().parents[1]
 NATIONAL = ROOT / "cases" / "england_2017"
-LP_BACKENDS = ["highs", "pulp-cbc", "pulp-highs", "glop"]  # pdlp: see test_pdlp_*
+LP_BACKENDS = ["highs", "pulp-cbc", "pulp-highs", "glop", "pdlp"]
+#: where each LP backend's duals come from (pdlp: from the basis its crossover reaches)
+DUALS_FROM = dict.fromkeys(LP_BACKENDS, "from the LP solve") | {
+    "pdlp": "from the optimal basis that crossover reached (HiGHS's simplex method): exact"}
 
 
 def strong_duality_gap(model: ModelArrays, x, row_dual, col_dual) -> float:
@@ -68,26 +71,69 @@ def test_every_lp_backend_gives_the_national_objective_and_a_verified_plan(name,
     report = verify_solution(national_case, json.loads(sol.to_json()))
     assert report.ok, (report.problems, [(f.family, f.relative, f.where) for f in report.families if not f.ok])
     # duals: present, with HiGHS's sign convention, and pricing the whole objective
-    assert sol.result.row_dual is not None and sol.result.duals_note == "from the LP solve"
+    assert sol.result.row_dual is not None and sol.result.duals_note == DUALS_FROM[name]
     model = ModelArrays.of(sol.lp)
     assert strong_duality_gap(model, sol.result.x, sol.result.row_dual, sol.result.col_dual) < 1e-6
     assert sol.targets["marginal_cost_per_fte"].notna().all()
 
 
-def test_pdlp_is_a_first_order_method_close_to_the_optimum_on_a_small_case(base_case):
-    """PDLP meets its 1e-8 tolerance on two_stp; its objective is within 1e-7 of the simplex one."""
+def test_pdlp_without_crossover_is_a_first_order_method_close_to_the_optimum(base_case):
+    """PDLP's own plan meets its 1e-8 tolerance on two_stp: within 1e-7 of the simplex objective, approximate."""
     exact = solve(base_case, "highs")
-    sol = solve(base_case, "pdlp")
+    sol = solve(base_case, "pdlp", crossover=False)
     assert sol.status == "optimal"
     assert sol.objective == pytest.approx(exact.objective, rel=1e-7)
+    assert sol.objective != exact.objective  # PDLP's point, not a vertex from the simplex method
     assert verify_solution(base_case, json.loads(sol.to_json())).ok
-    assert "approximate" in sol.result.duals_note
+    assert "approximate" in sol.result.duals_note and "crossover" not in sol.result.version
     model = ModelArrays.of(sol.lp)
     assert strong_duality_gap(model, sol.result.x, sol.result.row_dual, sol.result.col_dual) < 1e-6
 
 
+def test_pdlp_crossover_ends_at_the_simplex_optimum_and_says_how(base_case):
+    exact = solve(base_case, "highs")
+    sol = solve(base_case, "pdlp")
+    assert sol.status == "optimal"
+    assert sol.objective == pytest.approx(exact.objective, rel=1e-12)
+    assert "crossover" in sol.result.version and "simplex iterations" in sol.result.message
+    assert "PDLP: OPTIMAL at a relative tolerance of 0.0001" in sol.result.message
+    assert json.loads(sol.to_json())["solver"]["duals"] == DUALS_FROM["pdlp"]
+
+
+def face_lp() -> ModelArrays:
+    """min -x1 - x2  s.t.  x1 + x2 ≤ 4,  0 ≤ x1, x2 ≤ 3. By hand: cost -4 on the whole segment
+    from (1, 3) to (3, 1); its vertices are the two ends, each with one column at a bound."""
+    return ModelArrays(np.array([-1.0, -1.0]), np.zeros(2), np.full(2, 3.0), np.zeros(2, bool),
+                       np.array([-np.inf]), np.array([4.0]), sp.csc_matrix(np.array([[1.0, 1.0]])))
+
+
+def test_crossover_moves_a_point_inside_the_optimal_face_to_a_vertex():
+    from optimiser.solvers.highs import HighsSolver
+
+    simplex = HighsSolver(face_lp())
+    assert simplex.start_from_point(np.array([2.0, 2.0])) == 2  # both columns basic, for one row
+    r = simplex.solve()
+    assert r.status == "optimal" and r.objective == pytest.approx(-4.0, abs=1e-12)
+    assert sorted(r.x.tolist()) == pytest.approx([1.0, 3.0], abs=1e-12)  # an end of the segment
+    assert r.row_dual == pytest.approx([-1.0], abs=1e-12)  # one more unit of the limit saves £1
+
+
+def test_crossover_from_a_vertex_needs_no_simplex_iterations_and_from_a_poor_point_still_ends_optimal():
+    from optimiser.solvers.highs import HighsSolver
+
+    at_vertex = HighsSolver(face_lp())
+    assert at_vertex.start_from_point(np.array([3.0, 1.0])) == 1  # x1 at its upper bound, the row at its limit
+    assert at_vertex.solve().x == pytest.approx([3.0, 1.0], abs=1e-12)
+    assert at_vertex.highs.getInfo().simplex_iteration_count == 0
+    poor = HighsSolver(face_lp())
+    poor.start_from_point(np.zeros(2))
+    r = poor.solve()
+    assert r.status == "optimal" and r.objective == pytest.approx(-4.0, abs=1e-12)
+    assert poor.highs.getInfo().simplex_iteration_count > 0
+
+
 def test_pdlp_stopped_by_its_time_limit_on_the_national_case_is_not_optimal(national_case):
-    # PDLP needs about 2.5 minutes on the national LP (README, Solvers); a limit must say so
+    # PDLP needs about a minute on the national LP before crossover (README, Solvers); a limit must say so
     sol = solve(national_case, "pdlp", time_limit_seconds=1.0)
     assert sol.status == "time_limit" and sol.objective is None and sol.allocations.empty
     assert json.loads(sol.to_json())["status"] == "time_limit"
@@ -266,6 +312,19 @@ def test_solver_settings_come_from_case_yaml_and_the_command_line_overrides_them
     assert json.loads((tmp_path / "o" / "solution.json").read_text())["solver"]["name"] == "pulp-highs"
     bad = CliRunner().invoke(app, ["solve", str(copy.path), "--solver", "gurobi"])
     assert bad.exit_code == 2 and "gurobi" in bad.output
+
+
+def test_pdlp_crossover_is_set_in_case_yaml_and_on_the_command_line(tmp_path):
+    copy = copy_case(FIXTURE, tmp_path / "two_stp")
+    copy.set_yaml("solver", {"name": "pdlp", "crossover": False})
+    assert "crossover" not in solve(copy.load()).result.version
+
+    def version(*flags):
+        run = CliRunner().invoke(app, ["solve", str(copy.path), *flags, "--out", str(tmp_path / "o")])
+        assert run.exit_code == 0, run.output
+        return json.loads((tmp_path / "o" / "solution.json").read_text())["solver"]["version"]
+    assert "crossover" not in version()
+    assert "+ HiGHS" in version("--crossover") and "crossover" not in version("--no-crossover")
 
 
 def test_highs_threads_can_change_between_solves_in_one_process():

@@ -22,6 +22,8 @@ class SolverSettings(_Strict):
     mip_gap: float | None = Field(None, ge=0, le=1, description="Relative MIP gap (share) for integer cases")
     threads: int | None = Field(None, ge=1, description="Solver threads")
     random_seed: int | None = Field(None, ge=0, description="Solver random seed")
+    crossover: bool = Field(True, description="pdlp only: finish at an exact vertex with HiGHS's simplex method, "
+                                              "started from PDLP's plan")
 
 
 class TableFiles(_Strict):

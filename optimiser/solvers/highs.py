@@ -21,6 +21,11 @@ _STATUS = {
     highspy.HighsModelStatus.kSolveError: "numerical_trouble",
     highspy.HighsModelStatus.kPostsolveError: "numerical_trouble",
 }
+#: HiGHS basis statuses by code: 0 at lower bound, 1 basic, 2 at upper bound
+_BASIS_STATUS = np.array([highspy.HighsBasisStatus.kLower, highspy.HighsBasisStatus.kBasic,
+                          highspy.HighsBasisStatus.kUpper], dtype=object)
+#: relative distance from a bound within which crossover treats a column or row as at that bound
+CROSSOVER_AT_BOUND = 1e-7
 
 
 def highs_version() -> str:
@@ -59,6 +64,28 @@ class HighsSolver:
         if status == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model")
         self.is_mip = bool(integrality.any())
+        self.lp = lp
+
+    def start_from_point(self, x: np.ndarray) -> int:
+        """Crossover: start the next solve from a basis guessed from an approximate optimal plan ``x``
+        (PDLP's), so that the simplex method ends at an exact vertex near it.
+
+        A column or row further than ``CROSSOVER_AT_BOUND`` (relative) from its bounds is basic;
+        every other one sits at its nearer bound. The guess may hold more or fewer basics than there
+        are rows; HiGHS completes it (an "alien" basis). Returns the number of basics guessed.
+        """
+        lp = self.lp
+        activity = lp.matrix() @ x
+        col_off = _off_bound(x, lp.col_lower, lp.col_upper)
+        row_off = _off_bound(activity, lp.row_lower, lp.row_upper)
+        basis = highspy.HighsBasis()
+        basis.col_status = _BASIS_STATUS[_status_codes(x, lp.col_lower, lp.col_upper, col_off)].tolist()
+        basis.row_status = _BASIS_STATUS[_status_codes(activity, lp.row_lower, lp.row_upper, row_off)].tolist()
+        basis.alien = True
+        basis.valid = True
+        if self.highs.setBasis(basis) == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS rejected the crossover basis")
+        return int(col_off.sum() + row_off.sum())
 
     def solve(self) -> SolverResult:
         start = time.perf_counter()
@@ -87,3 +114,15 @@ class HighsSolver:
             result.message += (f"; best plan found £{info.objective_function_value:,.2f}, best bound "
                                f"£{info.mip_dual_bound:,.2f}: not proven within the MIP gap, so not reported")
         return result
+
+
+def _off_bound(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Whether each value is off both its bounds by more than ``CROSSOVER_AT_BOUND`` (relative)."""
+    tol = CROSSOVER_AT_BOUND * np.maximum(1.0, np.abs(value))
+    return (value - lower > tol) & (upper - value > tol)
+
+
+def _status_codes(value, lower, upper, off) -> np.ndarray:
+    """Basis status codes (``_BASIS_STATUS``): basic where off its bounds, else at the nearer bound."""
+    nearer_upper = np.abs(upper - value) < np.abs(value - lower)
+    return np.where(off, 1, np.where(nearer_upper, 2, 0))
