@@ -100,6 +100,14 @@ def test_pdlp_crossover_ends_at_the_simplex_optimum_and_says_how(base_case):
     assert json.loads(sol.to_json())["solver"]["duals"] == DUALS_FROM["pdlp"]
 
 
+@pytest.mark.parametrize("name,options", [(n, {}) for n in LP_BACKENDS] + [("pdlp", {"crossover": False})])
+def test_each_lp_backend_gives_byte_identical_json_run_to_run_apart_from_timing(base_case, name, options):
+    texts = [solve(base_case, name, **options).to_json() for _ in range(2)]
+    assert json.loads(texts[0])["status"] == "optimal"
+    first, again = (t.replace(f'"seconds":{json.loads(t)["solver"]["seconds"]}', "") for t in texts)
+    assert first == again
+
+
 def face_lp() -> ModelArrays:
     """min -x1 - x2  s.t.  x1 + x2 ≤ 4,  0 ≤ x1, x2 ≤ 3. By hand: cost -4 on the whole segment
     from (1, 3) to (3, 1); its vertices are the two ends, each with one column at a bound."""
