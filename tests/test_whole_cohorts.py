@@ -280,3 +280,32 @@ def test_time_limited_national_mip_reports_its_true_status(national_cohorts, sol
     mip = data["solver"]["mip"]  # still a MIP: no plan to report, and the note says why
     assert mip["objective_gbp"] is None and mip["gap"] is None and "time_limit" in mip["note"]
     assert mip["gap_tolerance"] == national_cohorts.config.solver.mip_gap
+
+
+# --- analysis of a whole-cohort case -------------------------------------------------------------------
+
+def test_analysis_points_of_a_whole_cohort_case_use_its_gap_and_report_their_bound(tmp_path):
+    from optimiser.analysis import sweep
+    from optimiser.analysis.live import LiveModel
+
+    copy = cohort_case(tmp_path)
+    copy.set_yaml("solver", {"mip_gap": 0.05})
+    case = copy.load()
+    live = LiveModel(case)
+    assert live._new_highs().getOptionValue("mip_rel_gap")[1] == 0.05
+    assert LiveModel(cohort_case(tmp_path / "default").load())._new_highs().getOptionValue("mip_rel_gap")[1] == \
+        DEFAULT_MIP_GAP
+    curve = sweep(case, {"recruitment_pools.pool_fte": [0.9, 1.0]}, scale=["recruitment_pools.pool_fte"])
+    assert (curve["status"] == "optimal").all() and (curve["mip_gap"] <= 0.05).all()
+    assert curve["marginal_cost.trad"].isna().all()  # a MIP has no duals
+
+    point = live.solve()
+    data = solution_data(live.solution(point))
+    mip = data["solver"]["mip"]
+    assert mip["integer_columns"] == integer_columns(case) and mip["gap_tolerance"] == 0.05
+    assert mip["best_bound_gbp"] <= mip["objective_gbp"] == pytest.approx(point.objective)
+    assert mip["gap"] <= 0.05 and "no duals" in data["solver"]["duals"]
+    exact = solve(case)
+    assert mip["best_bound_gbp"] <= exact.objective * (1 + 1e-9) \
+        and exact.mip.best_bound_gbp <= mip["objective_gbp"] * (1 + 1e-9)
+    assert_cohort_rule(starts(live.solution(point), "nursing"), 30)

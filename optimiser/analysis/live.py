@@ -14,7 +14,7 @@ uses this so that a resumed or distributed run gives the same numbers as a singl
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Sequence
 
 import highspy
@@ -27,6 +27,7 @@ from optimiser.model.data import ModelData
 from optimiser.model.lp import LinearProgram
 from optimiser.analysis.params import (Assignment, Binding, LPArrays, Parameter, apply_changes, bind,
                                        overlapping)
+from optimiser.solvers.base import DEFAULT_MIP_GAP, relative_gap
 from optimiser.solvers.highs import _STATUS, highs_version
 
 Start = Literal["previous", "base", "cold"]
@@ -78,6 +79,7 @@ class Point:
     rebuilt: bool
     message: str = ""
     assignments: tuple[Assignment, ...] = ()
+    best_bound: float | None = None  # whole cohorts (MIP): HiGHS's proven lower bound on the cost (£)
     _solution: object = None
     _row_activity: np.ndarray | None = None
     _col_dual: np.ndarray | None = None
@@ -152,6 +154,8 @@ class LiveModel:
         base_settings = settings or self.case.config.solver
         self.settings = base_settings.model_copy(update={"threads": base_settings.threads or 1})
         self.highs_options = {**HIGHS_OPTIONS, **(highs_options or {})}
+        #: relative MIP gap for whole-cohort cases: the case's, else the engine's default (as ``solve``)
+        self.mip_gap = DEFAULT_MIP_GAP if self.settings.mip_gap is None else self.settings.mip_gap
         self.lp, self.data = build_lp(self.case)
         self.base = LPArrays.from_lp(self.lp)
         self.layout = layout(self.lp, self.data)
@@ -189,6 +193,7 @@ class LiveModel:
         s = self.settings
         if s.time_limit_seconds is not None:
             h.setOptionValue("time_limit", float(s.time_limit_seconds))
+        h.setOptionValue("mip_rel_gap", float(self.mip_gap))
         h.setOptionValue("threads", int(s.threads or 1))
         if s.random_seed is not None:
             h.setOptionValue("random_seed", int(s.random_seed))
@@ -301,6 +306,8 @@ class LiveModel:
             point.x = np.asarray(sol.col_value)
             if sol.dual_valid:
                 point.row_dual = np.asarray(sol.row_dual)
+            if arrays.integrality.any():
+                point.best_bound = float(info.mip_dual_bound)
             point._solution = sol
         return point
 
@@ -313,7 +320,9 @@ class LiveModel:
         ``penalties_gbp``; ``growth.<family>_fte`` (end of horizon over the baseline);
         ``shortfall_fte`` (every target) and ``hard_shortfall_fte`` (targets that are hard in the
         case: non-zero only in elastic runs); ``marginal_cost.<target>`` (£ per extra FTE required);
-        ``budget_value.<budget>`` (£ of cost saved per extra £ of budget); ``iterations``, ``seconds``.
+        ``budget_value.<budget>`` (£ of cost saved per extra £ of budget); for whole-cohort (MIP)
+        cases ``mip_gap`` (relative gap to HiGHS's proven bound; marginal costs are NaN, a MIP having
+        no duals); ``iterations``, ``seconds``.
         """
         lay = self.layout if point.lp is self.lp else layout(point.lp, point.data)
         rec: dict = {"status": point.status}
@@ -354,6 +363,8 @@ class LiveModel:
                                          if i is not None and point.row_dual is not None else np.nan)
         for b, r in zip(lay.budgets, lay.budget_rows):
             rec[f"budget_value.{b}"] = float(-point.row_dual[r]) if point.row_dual is not None else np.nan
+        if point.best_bound is not None:
+            rec["mip_gap"] = relative_gap(point.objective, point.best_bound)
         rec.update({"iterations": point.iterations, "seconds": point.seconds})
         return rec
 
@@ -385,6 +396,12 @@ class LiveModel:
                               objective=point.objective, x=point.x, row_activity=point.row_activity,
                               row_dual=point.row_dual, col_dual=point.col_dual,
                               duals_note="from the LP solve" if point.row_dual is not None else None)
+        cohorts = int(np.count_nonzero(point.arrays.integrality))
+        if cohorts:
+            result = replace(result, best_bound=point.best_bound, mip_objective=point.objective,
+                             mip_gap_tolerance=self.mip_gap, integer_columns=cohorts,
+                             duals_note="none: a MIP has no duals, and analysis points are not re-solved with the "
+                                        "whole-cohort decisions fixed (optimiser solve does that)")
         sol = extract(lp, data, result)
         sol.lp = lp
         return sol

@@ -82,7 +82,7 @@ class SolverResult:
     @property
     def mip_gap(self) -> float | None:
         """Relative gap |mip_objective - best_bound| / |mip_objective| of a MIP; None when either is unknown."""
-        return _gap(self.mip_objective, self.best_bound)
+        return relative_gap(self.mip_objective, self.best_bound)
 
     @property
     def mip(self) -> MipSummary | None:
@@ -248,7 +248,8 @@ def _fix_and_resolve(model: ModelArrays, settings: SolverSettings, mip: SolverRe
                    best_bound_note=mip.best_bound_note)
 
 
-def _gap(objective: float | None, bound: float | None) -> float | None:
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """|objective - bound| / |objective| (a share), or None when either is unknown."""
     if objective is None or bound is None or not np.isfinite(bound):
         return None
     return abs(objective - bound) / max(abs(objective), 1e-9)
