@@ -28,18 +28,18 @@ from optimiser.model.lp import LinearProgram
 from optimiser.analysis.params import (Assignment, Binding, LPArrays, Parameter, apply_changes, bind,
                                        overlapping)
 from optimiser.solvers.base import DEFAULT_MIP_GAP, relative_gap
-from optimiser.solvers.highs import _STATUS, highs_version
+from optimiser.solvers.highs import _STATUS, LP_OPTIONS, highs_version
 
 Start = Literal["previous", "base", "cold"]
 
 #: More changed matrix entries than this are passed as a whole new model (keeping the basis).
 MAX_COEFF_CHANGES = 5000
 #: HiGHS options of live models, chosen by measurement on the national case (bench/sweep_bench.py):
-#: scaling each row and column so that its largest entry is 1 (``simplex_scale_strategy`` 4) and
-#: Devex pricing instead of dual steepest edge (``simplex_dual_edge_weight_strategy`` 1) take fewer
-#: and cheaper dual simplex iterations in warm re-solves, and halve the time of a Monte Carlo draw
-#: re-solved from the base basis. The optimum is the same.
-HIGHS_OPTIONS: dict = {"simplex_scale_strategy": 4, "simplex_dual_edge_weight_strategy": 1}
+#: with ``solve``'s Devex pricing (``LP_OPTIONS``), scaling each row and column so that its largest
+#: entry is 1 (``simplex_scale_strategy`` 4) takes fewer and cheaper dual simplex iterations in warm
+#: re-solves, and halves the time of a Monte Carlo draw re-solved from the base basis. The optimum
+#: is the same.
+HIGHS_OPTIONS: dict = {**LP_OPTIONS, "simplex_scale_strategy": 4}
 #: The penalty (£ per FTE) that makes hard targets elastic by default in tornado and Monte Carlo runs.
 ELASTIC_PENALTY = 10_000_000.0
 

@@ -24,6 +24,10 @@ _STATUS = {
 #: HiGHS basis statuses by code: 0 at lower bound, 1 basic, 2 at upper bound
 _BASIS_STATUS = np.array([highspy.HighsBasisStatus.kLower, highspy.HighsBasisStatus.kBasic,
                           highspy.HighsBasisStatus.kUpper], dtype=object)
+#: HiGHS options for LPs, by measurement (README, Solvers): Devex pricing in the dual simplex instead
+#: of dual steepest edge takes 0.52-0.64 of the CPU time on the national scenarios and 0.55 on the
+#: 220-provider case, at the same optimum (another optimal vertex where the optimum is not unique).
+LP_OPTIONS: dict = {"simplex_dual_edge_weight_strategy": 1}
 #: relative distance from a bound within which crossover treats a column or row as at that bound
 CROSSOVER_AT_BOUND = 1e-7
 
@@ -64,6 +68,9 @@ class HighsSolver:
         if status == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model")
         self.is_mip = bool(integrality.any())
+        if not self.is_mip:
+            for name, value in LP_OPTIONS.items():
+                self.highs.setOptionValue(name, value)
         self.lp = lp
 
     def start_from_point(self, x: np.ndarray) -> int:
