@@ -35,10 +35,10 @@ Start = Literal["previous", "base", "cold"]
 #: More changed matrix entries than this are passed as a whole new model (keeping the basis).
 MAX_COEFF_CHANGES = 5000
 #: HiGHS options of live models, chosen by measurement on the national case (bench/sweep_bench.py):
-#: with ``solve``'s Devex pricing (``LP_OPTIONS``), scaling each row and column so that its largest
-#: entry is 1 (``simplex_scale_strategy`` 4) takes fewer and cheaper dual simplex iterations in warm
-#: re-solves, and halves the time of a Monte Carlo draw re-solved from the base basis. The optimum
-#: is the same.
+#: with Devex pricing (``LP_OPTIONS``, which ``solve`` uses for LPs; here for whole-cohort MIPs
+#: too), scaling each row and column so that its largest entry is 1 (``simplex_scale_strategy`` 4)
+#: takes fewer and cheaper dual simplex iterations in warm re-solves, and halves the time of a Monte
+#: Carlo draw re-solved from the base basis. The optimum is the same.
 HIGHS_OPTIONS: dict = {**LP_OPTIONS, "simplex_scale_strategy": 4}
 #: The penalty (£ per FTE) that makes hard targets elastic by default in tornado and Monte Carlo runs.
 ELASTIC_PENALTY = 10_000_000.0

@@ -28,8 +28,6 @@ _BASIS_STATUS = np.array([highspy.HighsBasisStatus.kLower, highspy.HighsBasisSta
 #: of dual steepest edge takes 0.52-0.64 of the CPU time on the national scenarios and 0.55 on the
 #: 220-provider case, at the same optimum (another optimal vertex where the optimum is not unique).
 LP_OPTIONS: dict = {"simplex_dual_edge_weight_strategy": 1}
-#: relative distance from a bound within which crossover treats a column or row as at that bound
-CROSSOVER_AT_BOUND = 1e-7
 
 
 def highs_version() -> str:
@@ -73,26 +71,26 @@ class HighsSolver:
                 self.highs.setOptionValue(name, value)
         self.lp = lp
 
-    def start_from_point(self, x: np.ndarray) -> int:
+    def start_from_point(self, x: np.ndarray, at_bound: float) -> int:
         """Crossover: start the next solve from a basis guessed from an approximate optimal plan ``x``
         (PDLP's), so that the simplex method ends at an exact vertex near it.
 
-        A column or row further than ``CROSSOVER_AT_BOUND`` (relative) from its bounds is basic;
-        every other one sits at its nearer bound. The guess may hold more or fewer basics than there
+        A column or row further than ``at_bound`` (relative, from the accuracy of ``x``) from its
+        bounds is basic; every other one sits at its nearer bound. The guess may hold more or fewer basics than there
         are rows; HiGHS completes it (an "alien" basis). Returns the number of basics guessed.
         """
         lp = self.lp
         activity = lp.matrix() @ x
-        col_off = _off_bound(x, lp.col_lower, lp.col_upper)
-        row_off = _off_bound(activity, lp.row_lower, lp.row_upper)
+        col_basic = _interior(x, lp.col_lower, lp.col_upper, at_bound)
+        row_basic = _interior(activity, lp.row_lower, lp.row_upper, at_bound)
         basis = highspy.HighsBasis()
-        basis.col_status = _BASIS_STATUS[_status_codes(x, lp.col_lower, lp.col_upper, col_off)].tolist()
-        basis.row_status = _BASIS_STATUS[_status_codes(activity, lp.row_lower, lp.row_upper, row_off)].tolist()
+        basis.col_status = _BASIS_STATUS[_status_codes(x, lp.col_lower, lp.col_upper, col_basic)].tolist()
+        basis.row_status = _BASIS_STATUS[_status_codes(activity, lp.row_lower, lp.row_upper, row_basic)].tolist()
         basis.alien = True
         basis.valid = True
         if self.highs.setBasis(basis) == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the crossover basis")
-        return int(col_off.sum() + row_off.sum())
+        return int(col_basic.sum() + row_basic.sum())
 
     def solve(self) -> SolverResult:
         start = time.perf_counter()
@@ -123,13 +121,13 @@ class HighsSolver:
         return result
 
 
-def _off_bound(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """Whether each value is off both its bounds by more than ``CROSSOVER_AT_BOUND`` (relative)."""
-    tol = CROSSOVER_AT_BOUND * np.maximum(1.0, np.abs(value))
+def _interior(value: np.ndarray, lower: np.ndarray, upper: np.ndarray, at_bound: float) -> np.ndarray:
+    """Whether each value is inside both its bounds by more than ``at_bound`` (relative)."""
+    tol = at_bound * np.maximum(1.0, np.abs(value))
     return (value - lower > tol) & (upper - value > tol)
 
 
-def _status_codes(value, lower, upper, off) -> np.ndarray:
-    """Basis status codes (``_BASIS_STATUS``): basic where off its bounds, else at the nearer bound."""
+def _status_codes(value, lower, upper, basic) -> np.ndarray:
+    """Basis status codes (``_BASIS_STATUS``): basic where ``basic``, else at the nearer bound."""
     nearer_upper = np.abs(upper - value) < np.abs(value - lower)
-    return np.where(off, 1, np.where(nearer_upper, 2, 0))
+    return np.where(basic, 1, np.where(nearer_upper, 2, 0))
