@@ -36,9 +36,10 @@ Start = Literal["previous", "base", "cold"]
 MAX_COEFF_CHANGES = 5000
 #: HiGHS options of live models, chosen by measurement on the national case (bench/sweep_bench.py):
 #: with Devex pricing (``LP_OPTIONS``, which ``solve`` uses for LPs; here for whole-cohort MIPs
-#: too, where it made no difference on ``whole_cohorts``), scaling each row and column so that its largest entry is 1 (``simplex_scale_strategy`` 4)
-#: takes fewer and cheaper dual simplex iterations in warm re-solves, and halves the time of a Monte
-#: Carlo draw re-solved from the base basis. The optimum is the same.
+#: too, where it made no difference on ``whole_cohorts``), scaling each row and column so that its
+#: largest entry is 1 (``simplex_scale_strategy`` 4) takes fewer and cheaper dual simplex
+#: iterations in warm re-solves, and halves the time of a Monte Carlo draw re-solved from the base
+#: basis. The optimum is the same.
 HIGHS_OPTIONS: dict = {**LP_OPTIONS, "simplex_scale_strategy": 4}
 #: The penalty (£ per FTE) that makes hard targets elastic by default in tornado and Monte Carlo runs.
 ELASTIC_PENALTY = 10_000_000.0
