@@ -76,8 +76,9 @@ class HighsSolver:
         (PDLP's), so that the simplex method ends at an exact vertex near it.
 
         A column or row further than ``at_bound`` (relative, from the accuracy of ``x``) from its
-        bounds is basic; every other one sits at its nearer bound. The guess may hold more or fewer basics than there
-        are rows; HiGHS completes it (an "alien" basis). Returns the number of basics guessed.
+        bounds is basic; every other one sits at its nearer bound. The guess may hold more or fewer
+        basics than there are rows; HiGHS completes it (an "alien" basis). Returns the number of
+        basics guessed.
         """
         lp = self.lp
         activity = lp.matrix() @ x

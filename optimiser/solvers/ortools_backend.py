@@ -192,10 +192,10 @@ class PdlpSolver(_ORToolsBackend):
         self.crossover_iterations = 0
 
     def build(self) -> mbh.ModelBuilderHelper:
-        m = self.model
-        largest = abs(m.matrix()).max(axis=1).toarray().ravel()
+        m, a = self.model, self.model.matrix()
+        largest = abs(a).max(axis=1).toarray().ravel()
         self.row_scale = 1.0 / np.where(largest > 0, largest, 1.0)
-        scaled = sp.diags(self.row_scale) @ m.matrix()
+        scaled = sp.diags(self.row_scale) @ a
         return model_builder(m.col_lower, m.col_upper, m.cost, m.row_lower * self.row_scale,
                              m.row_upper * self.row_scale, scaled, [])
 
