@@ -1,7 +1,8 @@
 """Budget (MODEL.md §9): cash outlay over a scope, lever and run of years within a limit.
 
 Outlay in year ``t`` is training (a start's committed cost spread evenly over its course years,
-counting only years inside the horizon), recruitment, retention and exit spend, undiscounted.
+counting only years the model runs), recruitment, retention and exit spend, undiscounted. A blank
+``to_year`` ends at the last planning year: run-out years are budgeted only where a row names them.
 """
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def add(lp: LinearProgram, data: ModelData) -> None:
     if budgets.empty:
         return
     t0 = data.year_index(budgets["from_year"].fillna(data.years[0]))
-    t1 = data.year_index(budgets["to_year"].fillna(data.years[-1]))
+    t1 = data.year_index(budgets["to_year"].fillna(data.planning_years[-1]))  # run-out years only when named
     block = lp.add_rows(FAMILY, "spending_limit", -np.inf, budgets["limit_gbp"].to_numpy(float),
                         labels(len(budgets), item=(budgets["budget"] + " (" + budgets["lever"] + ")").to_numpy(object),
                                year=[data.years[a] + ("" if a == b else "–" + data.years[b]) for a, b in zip(t0, t1)],

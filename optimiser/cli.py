@@ -92,6 +92,13 @@ def print_summary(sol) -> None:
     if sol.mip is not None:
         out.print(mip_line(sol), highlight=False, markup=False)
     out.print(f"Shadow prices and marginal costs: {sol.result.duals_note}", highlight=False)
+    run_out = sol.costs.loc[sol.costs["period"] == "run_out", "present_value_gbp"].sum()
+    if sol.data.T > sol.data.T_plan:
+        last = sol.data.planning_years[-1]
+        out.print(f"Of the total, £{run_out:,.0f} (present value) is the cost to keep the {last} workforce in post "
+                  f"afterwards ({sol.data.T - sol.data.T_plan} run-out years, {sol.data.years[sol.data.T_plan]}–"
+                  f"{sol.data.years[-1]}); the plan years cost £{sol.objective - run_out:,.0f} with penalties",
+                  highlight=False)
     by = sol.costs.groupby("lever")[["cost_gbp", "present_value_gbp", "outlay_gbp"]].sum().reset_index()
     out.print(_frame(by, "Cost by lever (£)"))
     years = sol.costs.pivot_table(index="year", columns="lever", values="cost_gbp", aggfunc="sum", fill_value=0.0)
@@ -110,10 +117,34 @@ def print_summary(sol) -> None:
         out.print(f"Soft targets: {int((soft['shortfall_fte'] > 1e-6).sum())} of {len(soft)} short, "
                   f"{soft['shortfall_fte'].sum():,.1f} FTE in all")
         _print_soft_shortfalls(sol)
+    _print_balance_and_checks(sol)
     if sol.result.row_dual is None:
         return  # no duals: the line above says why
     out.print(_frame(costliest_limits(sol.constraints), "Ten costliest binding limits "
                      "(£ change in total cost per extra unit of the limit; rows alike but for the STP counted once)"))
+
+
+def _print_balance_and_checks(sol) -> None:
+    """What stage 2 did, and the plan checks, in words."""
+    from optimiser.plan_checks import plan_checks
+
+    b = sol.balance
+    if b is not None:
+        line = f"Plan: {b.note}"
+        if b.status == "balanced" and b.imbalance_before is not None:
+            line += (f". Imbalance {b.imbalance_before['total']:,.0f} → {b.imbalance_after['total']:,.0f} "
+                     f"(weighted; growth away from STP shares {b.imbalance_before['growth_share']:,.0f} → "
+                     f"{b.imbalance_after['growth_share']:,.0f} FTE)")
+            if b.spent_gbp and b.spent_gbp > 0.5:
+                line += f" for £{b.spent_gbp:,.0f} more than the least cost"
+        out.print(line, highlight=False)
+    checks = plan_checks(sol)
+    if checks:
+        failed = [c for c in checks if not c.passed]
+        out.print(f"Plan checks: {len(checks) - len(failed)} of {len(checks)} pass", highlight=False)
+        for c in failed:
+            out.print(f"  ✗ {c.check} ({c.threshold}): {c.offenders} — " + "; ".join(c.worst[:3]), highlight=False,
+                      markup=False)
 
 
 def _percent(share: float) -> str:
@@ -302,17 +333,29 @@ def _print_penalty_notes(loaded, most: int = 5) -> None:
 def export_model(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
                  model_format: Optional[Literal["mps", "lp"]] = typer.Option(
                      None, "--format", help="File format; default: from the suffix (.lp: lp, else mps)"),
-                 out_file: Path = typer.Option(..., "--out", help="File to write", show_default=False)):
-    """Write the case's model (minimise cost, £ present value) as an MPS or LP file with readable names,
-    for solvers outside this engine (Gurobi, CPLEX, Xpress, ...).
+                 out_file: Path = typer.Option(..., "--out", help="File to write", show_default=False),
+                 stage: int = typer.Option(1, "--stage", min=1, max=2,
+                                           help="1: minimise cost; 2: minimise imbalance within the cost tolerance "
+                                                "(solves stage 1 first for its least cost)")):
+    """Write the case's model (stage 1: minimise cost, £ present value) as an MPS or LP file with readable
+    names, for solvers outside this engine (Gurobi, CPLEX, Xpress, ...).
 
-    Exit codes: 0 written, 2 bad input.
+    Exit codes: 0 written, 2 bad input or no stage 2 (whole cohorts, or stage 1 not optimal).
     """
     from optimiser.export.model_file import write_model
     from optimiser.model.build import build_lp
 
     loaded = _load(case, scenario)
-    lp, _ = build_lp(loaded)
+    if stage == 2:
+        from optimiser.engine import stage_two_model
+
+        try:
+            lp = stage_two_model(loaded)
+        except ValueError as exc:
+            err.print(f"[red]no stage 2 to export:[/] {exc}")
+            raise typer.Exit(EXIT_BAD_INPUT)
+    else:
+        lp, _ = build_lp(loaded)
     path = write_model(lp, out_file, model_format)
     whole = int(lp.integrality.sum())
     out.print(f"wrote {path}: {lp.num_col:,} columns" + (f" ({whole:,} integer)" if whole else "")

@@ -53,6 +53,7 @@ class Solution:
     lp: LinearProgram | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage; not reproducible
     diagnosis: object | None = None  # optimiser.analysis.diagnosis.Diagnosis, when an infeasible case was explained
+    balance: object | None = None  # optimiser.engine.Balance: what stage 2 did (MODEL.md §14)
 
     @property
     def status(self) -> str:
@@ -91,7 +92,8 @@ def extract(lp: LinearProgram, data: ModelData, result: SolverResult) -> Solutio
                              "fte": data.baseline.ravel()})
     wf = pd.concat([baseline, wf[["stp", "region", "staff_group", "year", "fte"]]], ignore_index=True)
     wf["family"] = wf["staff_group"].map(family)
-    sol.workforce = wf[["stp", "region", "staff_group", "family", "year", "fte"]]
+    wf["period"] = period(data, wf["year"])
+    sol.workforce = wf[["stp", "region", "staff_group", "family", "year", "period", "fte"]]
 
     parts, unused = [], []
     cost = lp.cost  # assembled once, not once per lever
@@ -106,8 +108,9 @@ def extract(lp: LinearProgram, data: ModelData, result: SolverResult) -> Solutio
             rc = result.col_dual[block.offset:block.offset + block.size]
             unused.append(block.labels[~used].assign(lever=lever, reduced_cost=rc[~used]))
     alloc = pd.concat(parts, ignore_index=True)
-    sol.allocations = alloc[["lever", "item", "stp", "region", "staff_group", "year", "quantity", "unit", "cost_gbp",
-                             "present_value_gbp"]]
+    alloc["period"] = period(data, alloc["year"])
+    sol.allocations = alloc[["lever", "item", "stp", "region", "staff_group", "year", "period", "quantity", "unit",
+                             "cost_gbp", "present_value_gbp"]]
     sol.costs = _costs(lp, data, sol.allocations)
     if unused:
         u = pd.concat(unused, ignore_index=True)
@@ -116,6 +119,14 @@ def extract(lp: LinearProgram, data: ModelData, result: SolverResult) -> Solutio
                              .reset_index())
     sol.constraints = _constraints(lp, result)
     return sol
+
+
+def period(data: ModelData, years: pd.Series) -> pd.Series:
+    """``plan`` for planning years, ``run_out`` for run-out years (MODEL.md §13), ``baseline`` for the year before."""
+    out = pd.Series("baseline", index=years.index, dtype=object)
+    out[years.isin(data.planning_years)] = "plan"
+    out[years.isin(data.years[data.T_plan:])] = "run_out"
+    return out
 
 
 def _previous_year(label: str) -> str:
@@ -143,6 +154,7 @@ def _costs(lp: LinearProgram, data: ModelData, alloc: pd.DataFrame) -> pd.DataFr
     other = alloc[alloc["lever"] != "training"][keys].assign(outlay_gbp=alloc["cost_gbp"])
     outlay = pd.concat(spread + [other], ignore_index=True).groupby(keys)["outlay_gbp"].sum()
     table = committed.join(outlay, how="outer").fillna(0.0).reset_index()
+    table.insert(2, "period", period(data, table["year"]))
     return table.sort_values(keys, kind="stable").reset_index(drop=True)
 
 

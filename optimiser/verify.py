@@ -7,7 +7,7 @@ every equation of MODEL.md is re-derived and checked, as numpy arrays:
 ========================  ==========================================================================
 family                    what is checked (one check per row of the model, or per reported figure)
 ========================  ==========================================================================
-stock_flow                ``H[g,s,t]`` equals the flow of MODEL.md §1 for every group, STP and year
+stock_flow                ``H[g,s,t]`` equals the flow of MODEL.md §1 for every group, STP and model year
 retention                 ``R[g,s,t,j] ≤ φ_j·a[g,s]·H[g,s,t-1]`` for every segment the case offers
 upskilling_source         ``X[p,s,t] ≤ σ_p·H[f(p),s,t-1]``
 placements                ``Σ_{s∈scope} Σ_p w_p·ST[p,s,t] ≤ PC`` (pipeline students included)
@@ -15,13 +15,24 @@ mentoring                 ``Σ_{p: m(p)=m} ST[p,s,t]/ρ_p ≤ μ_m·H[m,s,t-1]``
 course_capacity           ``Σ_{s∈scope} X[p,s,t] ≤ CC``
 recruitment_pools         ``Σ_{g, s∈scope} Rec[k,g,s,t] ≤ Pool``
 establishment             ``Σ_{s∈scope} H[g,s,t] ≤ posts``
-budget                    cash outlay (training spread over the course years inside the horizon,
-                          recruitment, retention, exits; undiscounted) within each budget row
+budget                    cash outlay (training spread over the course years inside the model years,
+                          recruitment, retention, exits; undiscounted) within each budget row (a blank
+                          ``to_year`` ends at the last planning year)
 targets                   minimum (with the soft shortfall) and maximum of every target; the reported
                           achieved, shortfall, minimum, maximum and penalty cost equal the recomputed ones
 costs                     each allocation's cost = quantity × the case's unit cost; costs by lever,
                           year and region (committed, present value, outlay) add up to the allocations;
-                          total, objective and penalties equal the recomputed objective
+                          total, objective and penalties (soft targets and soft absorption limits)
+                          equal the recomputed objective
+commissioning             each commissioned intake ``I[t] = Σ_{s∈scope} X[p,s,t]`` (``I[-1]`` the baseline
+                          intake): ``I[t] ≤ (1+rise)·I[t-1] + opening``, ``I[t] ≥ (1−fall)·I[t-1]``,
+                          ``I[t] ≥ floor·I[-1]``, where the case gives the share (MODEL.md §11)
+absorption                hard limits ``H[t] ≤ (1+γ)·H[t-1] + β`` and ``H[t] ≥ (1−λ)·H[t-1] − E[t]``
+                          (MODEL.md §12); a soft one may be broken, its penalty is checked under costs
+run_out                   in each run-out year each group's staff in post in each region is at least
+                          the last planning year's (MODEL.md §13)
+stage_two_cost            the plan (reported and recomputed objective) costs at most the least cost
+                          ``C*`` plus ``cost_tolerance·max(|C*|, 1)`` (MODEL.md §14)
 bounds                    quantities, staff in post and shortfalls ≥ 0; exits within their limit; levers
                           used only where the case offers them; integer programmes whole, with their
                           minimum cohort
@@ -31,6 +42,9 @@ baseline                  the baseline year's staff in post equal the case's
 A check passes when its violation is within ``TOLERANCE`` (1e-6) of ``max(1, magnitude of its terms)``,
 after allowing for the file's rounding (every figure is written to 6 decimals, so each figure read
 is known to ±5e-7; that allowance is added per figure, weighted by its coefficient).
+
+Every family runs over the model years: the planning years, then the case's run-out years;
+targets name planning years only.
 
 Besides the families, the report lists *problems* that make the file unusable as a plan of this
 case: a status other than optimal, a case sha256 that differs from the loaded case (another case
@@ -57,7 +71,8 @@ TOLERANCE = 1e-6
 ROUNDING = 5e-7
 
 FAMILIES = ["stock_flow", "retention", "upskilling_source", "placements", "mentoring", "course_capacity",
-            "recruitment_pools", "establishment", "budget", "targets", "costs", "bounds", "baseline"]
+            "recruitment_pools", "establishment", "budget", "targets", "commissioning", "absorption", "run_out",
+            "stage_two_cost", "costs", "bounds", "baseline"]
 LEVERS = ("training", "recruitment", "retention", "exit")
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -149,7 +164,8 @@ class SolutionFileError(ValueError):
 # --------------------------------------------------------------------------------------------------
 
 class _Case:
-    """Index sets and parameters of a case as numpy arrays; t is 0-based over the planning years."""
+    """Index sets and parameters of a case as numpy arrays; t is 0-based over the model years (the
+    planning years, then the run-out years; ``T_plan`` of them are planning years)."""
 
     def __init__(self, case: Case):
         self.case = case
@@ -161,7 +177,9 @@ class _Case:
         self.groups = pd.Index(groups["staff_group"])
         self.family = groups["family"].to_numpy(object)
         self.mentor_share = groups["mentor_share"].to_numpy(float)
-        self.years = list(case.years)
+        self.years = list(case.model_years)
+        self.planning_years = list(case.years)
+        self.T_plan = len(self.planning_years)
         self.base_year = year_label(parse_year(self.years[0]) - 1)
         self.all_years = pd.Index([self.base_year] + self.years)  # position 0 is the baseline
         G, S, T = self.G, self.S, self.T = len(self.groups), len(self.stps), len(self.years)
@@ -196,7 +214,7 @@ class _Case:
         self.pipe_s = self.stps.get_indexer(pipe["stp"])
         self.pipe_q = self.year_index(pipe["qualification_year"])
         self.pipe_n = pipe["students"].to_numpy(float)
-        # pipeline students in training in year t: every planning year up to and including qualification
+        # pipeline students in training in year t: every model year up to and including qualification
         change = np.zeros((P, S, T + 1))
         np.add.at(change, (self.pipe_p, self.pipe_s, 0), self.pipe_n)
         np.add.at(change, (self.pipe_p, self.pipe_s, np.minimum(self.pipe_q, T - 1) + 1), -self.pipe_n)
@@ -233,6 +251,21 @@ class _Case:
         self.exit_cost[g, s, t] = ex["cost_per_exit_gbp"].to_numpy(float)
         self.exit_max[g, s, t] = pd.to_numeric(ex["max_exits_fte"], errors="coerce").fillna(np.inf).to_numpy(float)
 
+        com = case.table("commissioning").reset_index(drop=True)
+        self.commissioning = com.assign(**{k: pd.to_numeric(com[k]) for k in (
+            "baseline_intake", "max_rise_share", "max_fall_share", "opening_allowance", "floor_share")})
+        self.com_p = self.programmes.get_indexer(com["programme"])
+        self.com_members = self.members(com["scope"]).astype(float)
+
+        ab = case.table("absorption").reset_index(drop=True)  # one row per group and STP
+        self.ab_g, self.ab_s = self.groups.get_indexer(ab["staff_group"]), self.stps.get_indexer(ab["area"])
+        self.ab_growth = pd.to_numeric(ab["max_growth_share"]).to_numpy(float)
+        self.ab_growth_fte = pd.to_numeric(ab["max_growth_fte"]).fillna(0.0).to_numpy(float)
+        self.ab_fall = pd.to_numeric(ab["max_fall_share"]).to_numpy(float)
+        self.ab_soft = (ab["kind"] == "soft").to_numpy()
+        self.ab_penalty = pd.to_numeric(ab["penalty_gbp_per_fte"]).fillna(
+            case.config.default_penalty_gbp_per_fte).to_numpy(float)
+
     def year_index(self, labels) -> np.ndarray:
         first = parse_year(self.years[0])
         return np.array([parse_year(y) - first for y in labels], dtype=np.int64)
@@ -255,8 +288,8 @@ def _codes(index: pd.Index, values: pd.Series) -> np.ndarray:
 # The solution as arrays
 # --------------------------------------------------------------------------------------------------
 
-_WORKFORCE = ["stp", "region", "staff_group", "family", "year", "fte"]
-_ALLOCATION = ["lever", "item", "stp", "region", "staff_group", "year", "quantity", "unit", "cost"]
+_WORKFORCE = ["stp", "region", "staff_group", "family", "year", "period", "fte"]
+_ALLOCATION = ["lever", "item", "stp", "region", "staff_group", "year", "period", "quantity", "unit", "cost"]
 _COSTS = ["cost_gbp", "present_value_gbp", "outlay_gbp"]
 
 
@@ -268,6 +301,15 @@ def _records(solution: dict, key: str, columns: list[str], numeric: list[str]) -
     for c in numeric:
         df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
     return df
+
+
+def _wrong_period(c: _Case, df: pd.DataFrame, y: np.ndarray, key: str, problems: list[str]) -> None:
+    """A problem for rows whose ``period`` (where given) is not their year's: baseline, plan or run_out."""
+    expected = np.where(y == 0, "baseline", np.where(y <= c.T_plan, "plan", "run_out"))
+    wrong = df["period"].notna().to_numpy() & (df["period"].to_numpy(object) != expected)
+    if wrong.any():
+        problems.append(f"{key}: {wrong.sum()} row(s) give a period other than their year's: "
+                        + _few(df.loc[wrong, ["year", "period"]].itertuples(index=False)))
 
 
 def _few(items, n: int = 3) -> str:
@@ -295,6 +337,7 @@ class _Plan:
         if dup.any():
             problems.append(f"workforce: {dup.sum()} duplicated row(s): "
                             + _few(wf.loc[dup, ["stp", "staff_group", "year"]].itertuples(index=False)))
+        _wrong_period(c, wf, y, "workforce", problems)
         if wf["fte"].isna().any():
             problems.append(f"workforce: {wf['fte'].isna().sum()} row(s) without a number in 'fte'")
         bad_label = (wf["region"].to_numpy(object) != c.stp_region[s]) | (wf["family"].to_numpy(object) != c.family[g])
@@ -327,11 +370,11 @@ class _Plan:
         item[ex] = np.where(al.loc[ex, "item"].to_numpy(object) == "exits", 0, -1)
         unknown = ~np.isin(lever, LEVERS) | (s < 0) | (g < 0) | (t < 0) | (item < 0)
         if unknown.any():
-            problems.append(f"allocations: {unknown.sum()} row(s) name a lever, item, STP, staff group or planning year "
+            problems.append(f"allocations: {unknown.sum()} row(s) name a lever, item, STP, staff group or model year "
                             "the case does not have: " + _few(al.loc[unknown, ["lever", "item", "stp", "staff_group", "year"]]
                                                                .itertuples(index=False)))
         ok = ~unknown
-        wrong = ok & tr & (g != np.where(item >= 0, c.prog_group[np.maximum(item, 0)], -2))
+        wrong = ok & tr & (g != np.append(c.prog_group, -2)[np.where(tr & (item >= 0), item, -1)])  # -2: none
         if wrong.any():
             problems.append(f"allocations: {wrong.sum()} training row(s) give a staff group other than the programme's: "
                             + _few(al.loc[wrong, ["item", "staff_group"]].itertuples(index=False)))
@@ -345,6 +388,7 @@ class _Plan:
         if dup.any():
             problems.append(f"allocations: {dup.sum()} duplicated row(s) (same lever, item, STP, group and year): "
                             + _few(al.loc[dup, ["lever", "item", "stp", "staff_group", "year"]].itertuples(index=False)))
+        _wrong_period(c, al[ok], t[ok] + 1, "allocations", problems)
         al = al.assign(s=s, g=g, t=t, i=item)[ok].reset_index(drop=True)
         self.allocations = al
         q = al["quantity"].fillna(0.0).to_numpy(float)
@@ -565,7 +609,7 @@ def _check_establishment(c: _Case, x: _Plan, f: _Figures, out: FamilyResult) -> 
 
 def _outlay(c: _Case, x) -> dict[str, np.ndarray]:
     """Cash outlay (£, undiscounted) by lever, STP and year, as budgets count it: a start's committed
-    cost spread evenly over its course years (only years inside the horizon count)."""
+    cost spread evenly over its course years (only model years count)."""
     spend = c.place_cost[:, None, None] / c.duration[:, None, None] * x.X
     csum = np.cumsum(spend, axis=2)
     running = csum.copy()
@@ -585,7 +629,7 @@ def _check_budget(c: _Case, x: _Plan, f: _Figures, out: FamilyResult) -> None:
     if budgets.empty:
         return
     t0 = c.year_index(budgets["from_year"].fillna(c.years[0]))
-    t1 = c.year_index(budgets["to_year"].fillna(c.years[-1]))
+    t1 = c.year_index(budgets["to_year"].fillna(c.planning_years[-1]))  # run-out years only where named
     members = c.members(budgets["scope"])
 
     def rows(plan):
@@ -681,7 +725,14 @@ def _check_targets(c: _Case, x: _Plan, solution: dict, tm: pd.DataFrame, out: Fa
             (tm["penalty"].to_numpy(float) * allowance + ROUNDING)[has])
 
 
-def _check_costs(c: _Case, x: _Plan, solution: dict, tm: pd.DataFrame, out: FamilyResult, problems: list[str]) -> None:
+def _number(value) -> float:
+    """A JSON number as a float (NaN for anything else)."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else np.nan
+
+
+def _check_costs(c: _Case, x: _Plan, f: _Figures, solution: dict, tm: pd.DataFrame, out: FamilyResult,
+                 problems: list[str]) -> tuple[float, float]:
+    """Check every cost figure; return the recomputed objective and what the file's rounding may move it."""
     al = x.allocations
     q, cost, unit = al["quantity"].fillna(0.0).to_numpy(), al["cost"].to_numpy(float), x.unit_cost
     labels = [f"{r.lever} {r.item}, {r.staff_group}, {r.stp}, {r.year}" for r in al.itertuples(index=False)]
@@ -697,9 +748,9 @@ def _check_costs(c: _Case, x: _Plan, solution: dict, tm: pd.DataFrame, out: Fami
     committed = pd.DataFrame({"lever": lever, "year": np.array(c.years, object)[t], "region": region,
                               "cost_gbp": expect, "present_value_gbp": expect * c.discount[t], "outlay_gbp": 0.0,
                               "allow": allow})
-    # outlay: a training start's cost spread evenly over its course years inside the horizon
+    # outlay: a training start's cost spread evenly over its course years inside the model years
     training = lever == "training"
-    d = np.where(training, c.duration[np.where(training, al["i"], 0)], 1)
+    d = np.append(c.duration, 1)[np.where(training, al["i"], -1)]  # 1 for the other levers
     row = np.repeat(np.arange(len(al)), d)
     lag = np.arange(row.size) - np.repeat(np.cumsum(d) - d, d)
     year = t[row] + lag
@@ -725,19 +776,132 @@ def _check_costs(c: _Case, x: _Plan, solution: dict, tm: pd.DataFrame, out: Fami
             out.add(np.abs(a - b), np.maximum(np.abs(a), np.abs(b)), lambda i, col=col, key=key: f"costs.{key} {col}: {names[i]}",
                     both["allow"].to_numpy() + ROUNDING)
 
-    # the objective: discounted committed cost (quantity × the case's unit cost) plus soft-target penalties
-    penalties = float((tm["penalty"] * tm["shortfall_fte"]).sum())
-    pen_allow = float((tm["penalty"] * ROUNDING * (tm["cells"] + 1.0)).sum())
-    objective = float((expect * c.discount[t]).sum()) + penalties
+    # the objective: discounted committed cost (quantity × the case's unit cost) plus the penalties of
+    # soft targets and soft absorption limits (not discounted)
+    absorbed, absorbed_allow = _absorption_penalties(c, x, f)
+    penalties = float((tm["penalty"] * tm["shortfall_fte"]).sum()) + absorbed
+    pen_allow = float((tm["penalty"] * ROUNDING * (tm["cells"] + 1.0)).sum()) + absorbed_allow
+    pv, pv_allow = expect * c.discount[t], ROUNDING * unit * c.discount[t]
+    objective = float(pv.sum()) + penalties
     allow = ROUNDING * (float((unit * c.discount[t]).sum()) + 1.0) + pen_allow
-    for label, value, expected, allowance in (
-            ("costs.total_gbp", costs.get("total_gbp"), objective, allow),
-            ("objective", solution.get("objective"), objective, allow),
-            ("costs.penalties_gbp", costs.get("penalties_gbp"), penalties, pen_allow + ROUNDING)):
-        v = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else np.nan
+    run_out = t >= c.T_plan
+    checks = [("costs.total_gbp", costs.get("total_gbp"), objective, allow),
+              ("objective", solution.get("objective"), objective, allow),
+              ("costs.penalties_gbp", costs.get("penalties_gbp"), penalties, pen_allow + ROUNDING)]
+    checks += [(f"costs.{key}", costs[key], float(pv[part].sum()), float(pv_allow[part].sum()) + ROUNDING)
+               for key, part in (("plan_gbp", ~run_out), ("run_out_gbp", run_out)) if costs.get(key) is not None]
+    for label, value, expected, allowance in checks:
+        v = _number(value)
         out.add([abs(v - expected)], [max(abs(expected), abs(v) if np.isfinite(v) else 0.0)],
                 lambda i, label=label, v=v, expected=expected: f"{label} {v:,.2f} vs recomputed {expected:,.2f}",
                 allowance)
+    return objective, allow
+
+
+def _check_commissioning(c: _Case, x: _Plan, f: _Figures, out: FamilyResult) -> None:
+    """Each commissioned intake's rise, fall and floor rows (MODEL.md §11), in every model year."""
+    com = c.commissioning
+    if com.empty:
+        return
+    base = com["baseline_intake"].to_numpy(float)[:, None]
+    opening = com["opening_allowance"].fillna(0.0).to_numpy(float)[:, None]
+    shares = {name: com[column].to_numpy(float)[:, None] for name, column in (
+        ("intake_rise", "max_rise_share"), ("intake_fall", "max_fall_share"), ("intake_floor", "floor_share"))}
+    names = _scope_row_labels(com, ["programme", "scope"])
+
+    def limits(plan):
+        """``(lhs, rhs)`` of each kind of row, ``lhs ≤ rhs``, per (intake, model year)."""
+        now = np.einsum("ks,kst->kt", c.com_members, plan.X[c.com_p])
+        before = np.concatenate([plan.constant * base, now[:, :-1]], axis=1)
+        return {"intake_rise": (now, (1 + shares["intake_rise"]) * before + plan.constant * opening),
+                "intake_fall": ((1 - shares["intake_fall"]) * before, now),
+                "intake_floor": (np.broadcast_to(plan.constant * shares["intake_floor"] * base, now.shape), now)}
+
+    for name, share in shares.items():
+        on = np.flatnonzero(np.isfinite(share[:, 0]))
+
+        def rows(plan, name=name, on=on):
+            lhs, rhs = limits(plan)[name]
+            return lhs[on], rhs[on]
+
+        def where(i, name=name, on=on):
+            k, t = divmod(i, c.T)
+            return f"{name}: {names[on[k]]}, {c.years[t]}"
+        _limit(out, rows, x, f, where)
+
+
+def _absorption_limits(c: _Case, plan) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Each absorption limit as ``lhs ≤ rhs`` per (table row, model year), with the table rows it has:
+    growth ``H[t] ≤ (1+γ)·H[t-1] + β`` and fall ``(1−λ)·H[t-1] ≤ H[t] + E[t]``."""
+    opening, H, E = _opening(plan)[c.ab_g, c.ab_s], plan.H[c.ab_g, c.ab_s, 1:], plan.E[c.ab_g, c.ab_s]
+    grow, fall = np.isfinite(c.ab_growth), np.isfinite(c.ab_fall)
+    return {"growth": (np.flatnonzero(grow), H[grow], (1 + c.ab_growth[grow, None]) * opening[grow]
+                       + plan.constant * c.ab_growth_fte[grow, None]),
+            "fall": (np.flatnonzero(fall), (1 - c.ab_fall[fall, None]) * opening[fall], H[fall] + E[fall])}
+
+
+def _check_absorption(c: _Case, x: _Plan, f: _Figures, out: FamilyResult) -> None:
+    """Hard absorption and local-fall limits (MODEL.md §12); soft ones are priced under costs."""
+    for name, (k, _, _) in _absorption_limits(c, x).items():
+        hard = ~c.ab_soft[k]
+
+        def rows(plan, name=name, hard=hard):
+            _, lhs, rhs = _absorption_limits(c, plan)[name]
+            return lhs[hard], rhs[hard]
+
+        def where(i, name=name, k=k[hard]):
+            r, t = divmod(i, c.T)
+            return f"{name}: {c.groups[c.ab_g[k[r]]]}, {c.stps[c.ab_s[k[r]]]}, {c.years[t]}"
+        _limit(out, rows, x, f, where)
+
+
+def _absorption_penalties(c: _Case, x: _Plan, f: _Figures) -> tuple[float, float]:
+    """£ of soft absorption limits broken (FTE beyond × penalty, not discounted), and what the file's
+    rounding may move it."""
+    total = allow = 0.0
+    for (k, lhs, rhs), (_, lhs_n, rhs_n) in zip(_absorption_limits(c, x).values(), _absorption_limits(c, f).values()):
+        penalty = np.where(c.ab_soft[k], c.ab_penalty[k], 0.0)[:, None]
+        total += float((penalty * np.maximum(0.0, lhs - rhs)).sum())
+        allow += float((penalty * ROUNDING * (np.abs(lhs_n) + np.abs(rhs_n))).sum())
+    return total, allow
+
+
+def _check_run_out(c: _Case, x: _Plan, f: _Figures, out: FamilyResult) -> None:
+    """Each group's staff in post in each region in each run-out year is at least the last planning
+    year's (MODEL.md §13)."""
+    R = c.T - c.T_plan
+    if R <= 0:
+        return
+    in_region = (c.stp_region[None, :] == c.regions.to_numpy(object)[:, None]).astype(float)  # (regions, S)
+
+    def rows(plan):
+        held = np.einsum("rs,gst->grt", in_region, plan.H[:, :, c.T_plan:])  # the last planning year, then run-out
+        return np.repeat(held[:, :, :1], R, axis=2), held[:, :, 1:]
+
+    def where(i):
+        g, r, u = np.unravel_index(i, (c.G, len(c.regions), R))
+        return f"workforce_held: {c.groups[g]}, {c.regions[r]}, {c.years[c.T_plan + u]}"
+    _limit(out, rows, x, f, where)
+
+
+def _check_stage_two(c: _Case, solution: dict, objective: float, allow: float, out: FamilyResult,
+                     problems: list[str]) -> None:
+    """The plan costs at most ``C* + cost_tolerance·max(|C*|, 1)`` (MODEL.md §14), ``C*`` the least cost the
+    file reports and the tolerance the case's; both the reported and the recomputed objective."""
+    balance = solution.get("balance")
+    least = _number(balance.get("least_cost_gbp")) if isinstance(balance, dict) else np.nan
+    if np.isnan(least):
+        return  # stage 2 off, or no least cost reported
+    tolerance = c.case.config.balance.cost_tolerance
+    if _number(balance.get("cost_tolerance")) != tolerance:
+        problems.append(f"balance: cost_tolerance {balance.get('cost_tolerance')} is not the case's {tolerance:g}")
+    cap = least + tolerance * max(abs(least), 1.0)
+    for label, value, allowance in (("objective", _number(solution.get("objective")), ROUNDING),
+                                    ("recomputed objective", objective, allow)):
+        out.add([np.maximum(0.0, value - cap)], [max(abs(value), abs(cap))],
+                lambda i, label=label, value=value: f"{label} {value:,.2f} above the cap {cap:,.2f} "
+                                                    f"(least cost {least:,.2f} × (1 + {tolerance:g}))",
+                allowance + ROUNDING * (1.0 + tolerance))
 
 
 def _check_bounds(c: _Case, x: _Plan, solution: dict, out: FamilyResult) -> None:
@@ -836,7 +1000,11 @@ def verify_solution(case: Case, solution: dict) -> VerifyReport:
     _check_budget(c, x, f, res["budget"])
     tm = _target_measures(c, x)
     _check_targets(c, x, solution, tm, res["targets"], report.problems)
-    _check_costs(c, x, solution, tm, res["costs"], report.problems)
+    _check_commissioning(c, x, f, res["commissioning"])
+    _check_absorption(c, x, f, res["absorption"])
+    _check_run_out(c, x, f, res["run_out"])
+    objective, allow = _check_costs(c, x, f, solution, tm, res["costs"], report.problems)
+    _check_stage_two(c, solution, objective, allow, res["stage_two_cost"], report.problems)
     _check_bounds(c, x, solution, res["bounds"])
     _check_baseline(c, x, res["baseline"])
     report.families = [res[name] for name in FAMILIES]

@@ -25,7 +25,8 @@ from conftest import FIXTURE, ROOT, copy_case
 
 #: Extra tables for a copy of two_stp that uses every table and lever: upskilling with a pipeline,
 #: a course qualifying after the horizon, retention segments, exits with a limit, every limit
-#: table, budgets, discounting, level/growth/maximum and soft targets with list filters.
+#: table, budgets, discounting, level/growth/maximum and soft targets with list filters,
+#: commissioning continuity, hard and soft absorption limits (and, in the fixture, a run-out year).
 RICH = {
     "programmes.csv": """
         programme,name,staff_group,source_group,duration_years,completion_rate,take_up_rate,cost_per_place_gbp,placement_use,mentor_group,students_per_mentor,max_source_share
@@ -85,6 +86,16 @@ RICH = {
         psw_b,PSW growth in B,growth,new_role,psw,,B,2018/19,40,,soft,6000
         both,Both STPs nurse growth,growth,,nurse,,A;B,2017/18,5,,soft,
     """,
+    "commissioning.csv": """
+        scope,programme,baseline_intake,max_rise_share,max_fall_share,opening_allowance,floor_share
+        england,nursing,30,1,0.5,10,0.2
+        north,psw_course,0,0.5,,20,
+    """,
+    "absorption.csv": """
+        area,staff_group,max_growth_share,max_growth_fte,max_fall_share,kind,penalty_gbp_per_fte
+        england,nurse,0.3,5,0.3,hard,
+        england,psw,0.2,2,0.5,soft,500
+    """,
 }
 
 
@@ -104,6 +115,7 @@ def two_stp():
 def rich(tmp_path_factory):
     copy = copy_case(FIXTURE, tmp_path_factory.mktemp("rich") / "two_stp")
     copy.set_yaml("discount_rate", 0.035)
+    copy.set_yaml("run_out_years", 1)
     for file, text in RICH.items():
         copy.write(file, text)
     case = copy.load()

@@ -61,15 +61,18 @@ from optimiser.model.data import ModelData
 from optimiser.model.lp import LinearProgram
 
 #: Row families relaxed as an amount (their right-hand side), one limit per row or per scope.
-QUANTITY = {"placements", "course_capacity", "recruitment_pools", "establishment", "budget", "targets"}
+QUANTITY = {"placements", "course_capacity", "recruitment_pools", "establishment", "budget", "targets",
+            "commissioning", "absorption", "run_out"}
 #: Row families whose limit is a share of staff in post: one limit per block, item and staff group.
 SHARE = {"retention", "upskilling_source", "mentoring"}
 #: Families tried first in the deletion filter (so dropped first when there is a choice); targets last.
 DELETION_ORDER = {"retention": 0, "upskilling_source": 0, "mentoring": 0, "placements": 1, "course_capacity": 1,
-                  "recruitment_pools": 1, "establishment": 1, "budget": 2, "targets": 3}
+                  "recruitment_pools": 1, "establishment": 1, "commissioning": 1, "absorption": 1, "run_out": 1,
+                  "budget": 2, "targets": 3}
 #: Order of the limits in a conflict sentence: the ones a planner sets most directly first.
-SENTENCE_ORDER = {"budget": 0, "course_capacity": 1, "placements": 2, "establishment": 3, "recruitment_pools": 4,
-                  "mentoring": 5, "upskilling_source": 6, "retention": 7}
+SENTENCE_ORDER = {"budget": 0, "course_capacity": 1, "commissioning": 1, "placements": 2, "establishment": 3,
+                  "absorption": 3, "run_out": 3, "recruitment_pools": 4, "mentoring": 5, "upskilling_source": 6,
+                  "retention": 7}
 #: Quantity limits spanning several years are narrowed until every year left is needed when the
 #: conflict set holds at most this many of them (each costs a few LP solves); beyond it only the years
 #: outside the dual ray's support are dropped (one solve each).
@@ -98,6 +101,12 @@ CHANGE = {
     "spending_limit": ("budget", "£"),
     "target_minimum": ("target", "FTE"),
     "target_maximum": ("target maximum", "FTE"),
+    "intake_rise": ("intake rise", "starts a year"),
+    "intake_fall": ("intake fall", "starts a year"),
+    "intake_floor": ("intake floor", "starts"),
+    "absorption_growth": ("absorption", "FTE a year"),
+    "local_fall": ("local fall", "FTE a year"),
+    "workforce_held": ("run-out hold", "FTE"),
 }
 
 
@@ -646,6 +655,18 @@ class Names:
             return f"the {_lower(self.sources.get(lim.item, lim.item))} pool for {self.group(lim.staff_group)}{where}{years}"
         if name == "funded_posts":
             return f"funded posts for {self.group(lim.staff_group)}{where}{years}"
+        if lim.family == "commissioning":
+            course = _lower(self.programmes.get(lim.item, lim.item))
+            what = {"intake_rise": "the limit on how fast the", "intake_fall": "the limit on how fast the",
+                    "intake_floor": "the floor under the"}[name]
+            how = {"intake_rise": " may rise", "intake_fall": " may fall", "intake_floor": ""}[name]
+            return f"{what} {course} intake{where or ' in England'}{how}{years}"
+        if name == "absorption_growth":
+            return f"how fast services can absorb {self.group(lim.staff_group)}{where}{years}"
+        if name == "local_fall":
+            return f"how fast {self.group(lim.staff_group)} may fall{where}{years}"
+        if name == "workforce_held":
+            return f"holding {self.group(lim.staff_group)}{where} at the end-of-plan level in the run-out years{years}"
         if lim.family == "retention":
             return f"the retention limit of {lim.item} for {self.group(lim.staff_group)} (share of leavers it can keep)"
         if lim.family == "mentoring":

@@ -17,25 +17,33 @@ def area_members(stps: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([national, region, own], ignore_index=True)
 
 
-def expand_years(df: pd.DataFrame, years: list[str]) -> pd.DataFrame:
-    """Repeat blank-year rows in every year; add ``_year_specific`` (1 for a named year)."""
+def expand_years(df: pd.DataFrame, years: list[str], run_out: list[str] = ()) -> pd.DataFrame:
+    """Repeat blank-year rows in every year, and rows of the last planning year in each run-out year;
+    add ``_year_specific`` (1 for a named year, 0.5 carried forward, 0 blank)."""
     blank = df["year"].isna()
-    named = df[~blank].assign(_year_specific=1)
-    repeated = df[blank].drop(columns="year").merge(pd.DataFrame({"year": years}), how="cross")
-    return pd.concat([named, repeated.assign(_year_specific=0)], ignore_index=True)
+    named = df[~blank].assign(_year_specific=1.0)
+    every = list(years) + list(run_out)
+    repeated = df[blank].drop(columns="year").merge(pd.DataFrame({"year": every}), how="cross")
+    parts = [named, repeated.assign(_year_specific=0.0)]
+    if len(run_out):
+        last = named[named["year"] == years[-1]].drop(columns="year")
+        parts.append(last.merge(pd.DataFrame({"year": list(run_out)}), how="cross").assign(_year_specific=0.5))
+    return pd.concat(parts, ignore_index=True)
 
 
-def broadcast(df: pd.DataFrame, spec: TableSpec, members: pd.DataFrame, years: list[str]) -> pd.DataFrame:
+def broadcast(df: pd.DataFrame, spec: TableSpec, members: pd.DataFrame, years: list[str],
+              run_out: list[str] = ()) -> pd.DataFrame:
     """Resolve a parameter or limit table so that each key appears once.
 
     Parameter tables come back with one row per STP in ``area`` (the most specific row wins:
     STP over region over national, then a named year over a blank one). Limit tables keep
-    their scope; only blank years are repeated.
+    their scope; only blank years are repeated. A blank year covers the run-out years too, and a
+    value named for the last planning year carries forward into run-out years that name none.
     """
     if spec.kind == "definition" or df.empty:
         return df
     if "year" in df.columns:
-        df = expand_years(df, years)
+        df = expand_years(df, years, run_out)
     else:
         df = df.assign(_year_specific=0)
     if spec.kind == "parameter":

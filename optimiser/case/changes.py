@@ -79,7 +79,7 @@ def apply_setting(config: dict, change: Change, file: str, n: int) -> list[Probl
 
 
 #: Settings fixed when the tables are resolved (``tables.*`` too): a change would leave them inconsistent.
-_FIXED_SETTINGS = {"first_year", "last_year", "tables"}
+_FIXED_SETTINGS = {"first_year", "last_year", "run_out_years", "tables"}
 
 
 def _known_settings(path: list[str]) -> set[str]:

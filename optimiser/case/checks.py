@@ -74,19 +74,30 @@ def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame], incomplete: 
     refs("establishment", "staff_group", groups, "staff group")
     refs("budgets", "scope", areas, "scope (england, a region or an STP)")
 
+    refs("commissioning", "scope", areas, "scope (england, a region or an STP)")
+    refs("commissioning", "programme", programmes, "programme")
+    refs("absorption", "area", areas, "area (england, a region or an STP)")
+    refs("absorption", "staff_group", groups, "staff group")
+
+    horizon = f"the planning horizon {config.first_year}–{config.last_year}"
+    model_years = set(config.model_years)
+    if config.run_out_years:
+        horizon_and_run_out = f"{horizon} and its {config.run_out_years} run-out years (to {config.model_years[-1]})"
+    else:
+        horizon_and_run_out = horizon
     for name in ("recruitment_pools", "exits", "placement_capacity", "course_capacity", "establishment", "targets"):
         df = tables.get(name)
         if df is None:
             continue
-        for _, row in df[df["year"].notna() & ~df["year"].isin(years)].iterrows():
-            problems.append(_at(row, f"year outside the planning horizon {config.first_year}–{config.last_year}",
-                                "year", row["year"]))
+        known, words = (years, horizon + "; targets apply only in planning years") if name == "targets" else \
+            (model_years, horizon_and_run_out)
+        for _, row in df[df["year"].notna() & ~df["year"].isin(known)].iterrows():
+            problems.append(_at(row, f"year outside {words}", "year", row["year"]))
     if "budgets" in tables:
         for _, row in tables["budgets"].iterrows():
             for column in ("from_year", "to_year"):
-                if row[column] is not None and row[column] not in years:
-                    problems.append(_at(row, f"year outside the planning horizon {config.first_year}–{config.last_year}",
-                                        column, row[column]))
+                if row[column] is not None and row[column] not in model_years:
+                    problems.append(_at(row, f"year outside {horizon_and_run_out}", column, row[column]))
             if row["from_year"] and row["to_year"] and parse_year(row["from_year"]) > parse_year(row["to_year"]):
                 problems.append(_at(row, "to_year must not be before from_year", "to_year", row["to_year"]))
 
@@ -94,7 +105,18 @@ def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame], incomplete: 
     if "recruitment_costs" not in incomplete and groups is not None and sources is not None:
         problems += _check_sources(tables, groups, sources)
     problems += _check_targets(tables, groups, regions, stps)
+    problems += _check_absorption(tables)
     return problems
+
+
+def _check_absorption(tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """A penalty belongs to a soft absorption limit only."""
+    df = tables.get("absorption")
+    if df is None:
+        return []
+    bad = (df["kind"] == "hard") & df["penalty_gbp_per_fte"].notna()
+    return [_at(row, "a penalty applies only to a soft limit; set kind to soft or clear the penalty",
+                "penalty_gbp_per_fte", row["penalty_gbp_per_fte"]) for _, row in df[bad].iterrows()]
 
 
 def _check_programmes(tables: dict[str, pd.DataFrame], first: int, last: int) -> list[Problem]:

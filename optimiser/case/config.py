@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from optimiser.case.years import parse_year
+from optimiser.case.years import parse_year, year_label
 
 SolverName = Literal["highs", "pulp-cbc", "pulp-highs", "glop", "pdlp", "cp-sat", "scip"]
 
@@ -46,6 +46,42 @@ class TableFiles(_Strict):
     establishment: str = "establishment.csv"
     budgets: str = "budgets.csv"
     targets: str = "targets.csv"
+    commissioning: str = "commissioning.csv"
+    absorption: str = "absorption.csv"
+
+
+class BalanceSettings(_Strict):
+    """Stage 2 (MODEL.md §14): among plans within ``cost_tolerance`` of the least cost, the most balanced.
+
+    The imbalance minimised is ``growth_weight × Σ_{g,s} |growth[g,s] − share[s]·growth[g]|`` (FTE, last
+    planning year) ``+ intake_weight × Σ_{p,c,t} |I[p,c,t] − I[p,c,t−1]|`` (starts) ``+ spread_weight ×``
+    the distance of each STP's starts, recruits and retained leavers from its reference share of its
+    scope's total (units of each lever).
+    """
+
+    enabled: bool = Field(True, description="Run stage 2 after the minimum-cost solve (LP cases)")
+    cost_tolerance: float = Field(1e-6, ge=0, le=1, description="Stage 2 may cost at most C*·(1 + this) (share)")
+    growth_weight: float = Field(1.0, ge=0, description="Weight per FTE of an STP's growth away from its share")
+    intake_weight: float = Field(1.0, ge=0, description="Weight per start of a year-on-year change in a "
+                                                        "commissioned intake")
+    spread_weight: float = Field(0.01, ge=0, description="Weight per unit of an STP's starts, recruits or retained "
+                                                         "leavers away from its share of its scope's total")
+
+
+class PlanCheckSettings(_Strict):
+    """Thresholds of the plan checks (MODEL.md "Plan checks"); a check that fails is a finding, not an error."""
+
+    max_intake_change_share: float = Field(0.25, ge=0, description="Largest year-on-year change in a commissioned "
+                                                                   "intake before it counts as a jump (share)")
+    min_final_intake_share: float = Field(0.8, ge=0, description="Intake in the last planning year at least this "
+                                                                 "share of the average of the earlier years (share)")
+    growth_share_ratio: float = Field(2.0, gt=1, description="An STP's share of a family's growth may be at most "
+                                                             "this times, and at least 1/this of, its reference share")
+    min_growth_share_fte: float = Field(100.0, ge=0, description="Families growing by less than this (FTE) nationally "
+                                                                 "are not checked for their STP shares")
+    max_local_shrink_share: float = Field(0.1, ge=0, le=1, description="A group may shrink in an STP by at most "
+                                                                       "this share over the plan while it grows "
+                                                                       "nationally")
 
 
 class CaseConfig(_Strict):
@@ -60,7 +96,12 @@ class CaseConfig(_Strict):
     default_penalty_gbp_per_fte: float = Field(
         1_000_000.0, gt=0, description="Penalty per FTE short on a soft target that states none (£/FTE)"
     )
+    run_out_years: int = Field(0, ge=0, le=20, description="Years the model runs on after last_year with no "
+                                                           "targets, holding each group's staff in post per region "
+                                                           "(MODEL.md §13)")
     solver: SolverSettings = Field(default_factory=SolverSettings)
+    balance: BalanceSettings = Field(default_factory=BalanceSettings)
+    plan_checks: PlanCheckSettings = Field(default_factory=PlanCheckSettings)
     tables: TableFiles = Field(default_factory=TableFiles)
 
     @field_validator("first_year", "last_year", "price_base_year")
@@ -71,7 +112,16 @@ class CaseConfig(_Strict):
 
     @property
     def years(self) -> list[str]:
-        """Planning year labels, first to last."""
-        from optimiser.case.years import year_label
-
+        """Planning year labels, first to last (the years targets may name)."""
         return [year_label(y) for y in range(parse_year(self.first_year), parse_year(self.last_year) + 1)]
+
+    @property
+    def run_out(self) -> list[str]:
+        """Run-out year labels after the last planning year (MODEL.md §13)."""
+        last = parse_year(self.last_year)
+        return [year_label(last + u) for u in range(1, self.run_out_years + 1)]
+
+    @property
+    def model_years(self) -> list[str]:
+        """Every year the model runs: the planning years, then the run-out years."""
+        return self.years + self.run_out

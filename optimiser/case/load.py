@@ -49,6 +49,11 @@ class Case:
         """Planning year labels, first to last."""
         return self.config.years
 
+    @property
+    def model_years(self) -> list[str]:
+        """Planning years, then run-out years (MODEL.md §13)."""
+        return self.config.model_years
+
     def table(self, name: str) -> pd.DataFrame:
         """A resolved table without its origin columns (empty if the case has none)."""
         df = self.tables.get(name)
@@ -141,7 +146,7 @@ def list_scenarios(path: str | Path) -> list[str]:
 
 def _resolve(config: CaseConfig, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     members = area_members(tables["stps"])
-    return {name: broadcast(df, TABLES[name], members, config.years) for name, df in tables.items()}
+    return {name: broadcast(df, TABLES[name], members, config.years, config.run_out) for name, df in tables.items()}
 
 
 def _apply(config: CaseConfig, tables: dict[str, pd.DataFrame], changes: list[Change], file: str):

@@ -79,7 +79,10 @@ class Stp(Row):
     stp: Id = Field(description="STP code, e.g. E54000007")
     name: Name = Field(description="STP name")
     region: Id = Field(description="Region code the STP belongs to")
-    population_millions: _opt(_pos(ge=0) | None, None, description="Resident population (millions), for information")
+    population_millions: _opt(_pos(ge=0) | None, None, description="Resident population (millions): the STP's "
+                                                                  "reference share of growth unless need is given")
+    need: _opt(_pos(ge=0) | None, None, description="Relative need weight: the STP's reference share of growth is "
+                                                     "its need over the sum (overrides population)")
 
 
 class StaffGroup(Row):
@@ -215,6 +218,34 @@ class Target(Row):
         return v
 
 
+class Commissioning(Row):
+    scope: Area = Field(description="england, a region or an STP: the starts of its STPs form one commissioned intake")
+    programme: Id = Field(description="Programme code")
+    baseline_intake: NonNeg = Field(description="Starts commissioned in the year before the first planning year "
+                                                "(starts; 0 for a new programme)")
+    max_rise_share: _opt(_pos(ge=0) | None, None, description="Largest rise in the intake from one year to the next, "
+                                                              "as a share of the year before; blank = no limit")
+    max_fall_share: _opt(Share | None, None, description="Largest fall in the intake from one year to the next, as a "
+                                                         "share (0-1) of the year before; blank = no limit")
+    opening_allowance: _opt(NonNeg, 0.0, description="Starts a year the intake may rise by on top of max_rise_share, "
+                                                     "so that a new or closed programme can open (starts)")
+    floor_share: _opt(_pos(ge=0) | None, None, description="Least intake in every year as a share of the baseline "
+                                                           "intake; blank = no floor")
+
+
+class Absorption(Row):
+    area: Area = Field(description="england, a region or an STP")
+    staff_group: Id = Field(description="Staff group code")
+    max_growth_share: _opt(_pos(ge=0) | None, None, description="Largest growth a year services can absorb, as a "
+                                                                "share of last year's staff in post; blank = no limit")
+    max_growth_fte: _opt(NonNeg, 0.0, description="Growth a year services can absorb on top of max_growth_share "
+                                                  "(FTE), so that a small or new service can grow")
+    max_fall_share: _opt(Share | None, None, description="Largest fall a year, other than planned exits, as a share "
+                                                         "(0-1) of last year's staff in post; blank = no limit")
+    kind: _opt(Literal["hard", "soft"], "hard", description="hard: must hold; soft: each FTE beyond pays a penalty")
+    penalty_gbp_per_fte: _opt(_pos(gt=0) | None, None, description="Penalty per FTE beyond a soft limit (£/FTE)")
+
+
 def split_list(v: str | None) -> list[str]:
     """Split a ``;``-separated filter cell into its items (blank -> [])."""
     return [s.strip() for s in (v or "").split(";") if s.strip()]
@@ -251,5 +282,7 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("establishment", Establishment, ("scope", "staff_group", "year"), "limit", False),
         TableSpec("budgets", Budget, ("budget",), "definition", False),
         TableSpec("targets", Target, ("target",), "definition", True),
+        TableSpec("commissioning", Commissioning, ("scope", "programme"), "limit", False),
+        TableSpec("absorption", Absorption, ("area", "staff_group"), "parameter", False),
     ]
 }

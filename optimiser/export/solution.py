@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+from optimiser.plan_checks import plan_checks
+
+SCHEMA_VERSION = "1.1"
 DECIMALS = 6
 
 
@@ -33,6 +35,8 @@ class CaseInfo(_Out):
     last_year: str
     price_base_year: str = Field(description="All £ figures are at this year's prices")
     discount_rate: float = Field(description="Share a year used to discount costs to present value")
+    run_out_years: int = Field(0, description="Years the model runs on after last_year to keep the workforce in post "
+                                              "(MODEL.md §13); their costs are in the total and reported apart")
 
 
 class EngineInfo(_Out):
@@ -73,6 +77,7 @@ class SolverInfo(_Out):
 class CostLine(_Out):
     lever: str | None = None
     year: str | None = None
+    period: str | None = Field(None, description="plan, or run_out for the years after last_year")
     region: str | None = None
     cost_gbp: float = Field(description="Committed cost in the year the lever is pulled (£, undiscounted)")
     present_value_gbp: float = Field(description="Committed cost discounted to the first year (£)")
@@ -80,8 +85,11 @@ class CostLine(_Out):
 
 
 class Costs(_Out):
-    total_gbp: float | None = Field(description="The objective: present value of all levers plus soft-target penalties (£)")
-    penalties_gbp: float = Field(description="Soft-target shortfall penalties included in the total (£)")
+    total_gbp: float | None = Field(description="The objective: present value of all levers plus penalties (£)")
+    penalties_gbp: float = Field(description="Penalties included in the total (£): soft-target shortfalls and soft absorption limits broken")
+    plan_gbp: float | None = Field(None, description="Present value of the levers in the planning years (£)")
+    run_out_gbp: float | None = Field(None, description="Present value of the levers in the run-out years: the cost to "
+                                                        "keep the last planning year's workforce in post afterwards (£)")
     by_lever: list[CostLine]
     by_year: list[CostLine]
     by_region: list[CostLine]
@@ -118,6 +126,7 @@ class WorkforceRow(_Out):
     staff_group: str
     family: str
     year: str = Field(description="Staff in post at the end of this year; the year before the horizon is the baseline")
+    period: str = Field(description="baseline, plan or run_out")
     fte: float
 
 
@@ -128,6 +137,7 @@ class Allocation(_Out):
     region: str
     staff_group: str
     year: str
+    period: str = Field(description="plan, or run_out for the years after last_year")
     quantity: float
     unit: str
     cost: float = Field(description="£, undiscounted")
@@ -244,10 +254,37 @@ class Diagnosis(_Out):
     lp_solves: int = Field(description="LP solves the diagnosis took")
 
 
+class BalanceInfo(_Out):
+    """Stage 2 (MODEL.md §14): the most balanced plan within the cost tolerance, and what it bought."""
+
+    status: str = Field(description="balanced, or why stage 2 did not run: off, whole_cohorts, no_plan, no_duals, or the "
+                                    "failed stage 2's status (the stage-1 plan is then reported)")
+    note: str = Field(description="Which stage each part of the output comes from, in words")
+    plan_from: Literal["stage 1", "stage 2"] = Field(description="Stage that gave the plan, workforce and costs")
+    shadow_prices_from: Literal["stage 1"] = Field(description="Shadow prices, marginal and reduced costs price "
+                                                               "cost, not balance: always stage 1")
+    cost_tolerance: float = Field(description="Share of the least cost stage 2 could spend on balance")
+    least_cost_gbp: float | None = Field(description="Stage 1's least cost (£ present value, penalties included)")
+    spent_on_balance_gbp: float | None = Field(description="The plan's cost less the least cost (£)")
+    imbalance_before: dict[str, float] | None = Field(
+        description="Imbalance of stage 1's plan per term (FTE, starts, recruits or leavers retained) and the "
+                    "weighted total")
+    imbalance_after: dict[str, float] | None = Field(description="The same for the reported plan")
+
+
+class PlanCheckResult(_Out):
+    check: str
+    description: str
+    threshold: str = Field(description="The case's threshold (case.yaml plan_checks), in words")
+    passed: bool
+    offenders: int = Field(description="How many intakes, STPs or limits fail the check")
+    worst: list[str] = Field(description="The worst offenders, in words")
+
+
 class SolutionFile(_Out):
     """Solution of an allocation case."""
 
-    schema_version: Literal["1.0"]
+    schema_version: Literal["1.1"]
     case: CaseInfo
     engine: EngineInfo
     solver: SolverInfo
@@ -259,6 +296,9 @@ class SolutionFile(_Out):
     allocations: list[Allocation]
     constraints: list[ConstraintRow]
     unused_levers: list[UnusedLever]
+    balance: BalanceInfo | None = Field(None, description="What stage 2 did; null without a plan")
+    plan_checks: list[PlanCheckResult] = Field(default_factory=list, description="Checks a planner makes before "
+                                                                                 "trusting the plan; empty without one")
     diagnosis: Diagnosis | None = Field(None, description="Why an infeasible case is infeasible; absent otherwise")
 
 
@@ -304,7 +344,7 @@ def solution_dict(sol) -> dict:
 
     case = sol.data.case
     cost_cols = ["cost_gbp", "present_value_gbp", "outlay_gbp"]
-    costs = sol.costs if not sol.costs.empty else pd.DataFrame(columns=["lever", "year", "region"] + cost_cols)
+    costs = sol.costs if not sol.costs.empty else pd.DataFrame(columns=["lever", "year", "period", "region"] + cost_cols)
     penalties = 0.0
     if sol.result.x is not None and len(sol.targets):
         from optimiser.model.build import soft_targets
@@ -312,12 +352,18 @@ def solution_dict(sol) -> dict:
         soft = soft_targets(sol.data)
         penalties = float((sol.targets.loc[sol.targets["kind"] == "soft", "shortfall_fte"].to_numpy()
                            * soft["penalty"].to_numpy()).sum())
+    lp = getattr(sol, "lp", None)
+    if sol.result.x is not None and lp is not None:  # soft absorption limits broken (MODEL.md §12)
+        for v in (lp.variables[n] for n in ("absorption_growth_excess", "local_fall_excess") if n in lp.variables):
+            part = slice(v.offset, v.offset + v.size)
+            penalties += float(sol.result.x[part] @ lp.cost[part])
     targets = sol.targets if not sol.targets.empty else None
     return {
         "schema_version": SCHEMA_VERSION,
         "case": {"name": case.name, "scenario": case.scenario, "sha256": case.content_hash,
                  "first_year": case.years[0], "last_year": case.years[-1],
-                 "price_base_year": case.config.price_base_year, "discount_rate": case.config.discount_rate},
+                 "price_base_year": case.config.price_base_year, "discount_rate": case.config.discount_rate,
+                 "run_out_years": case.config.run_out_years},
         "engine": {"name": "mh-workforce-optimiser", "version": __version__},
         "solver": {"name": sol.result.solver, "version": sol.result.version, "status": sol.result.message or sol.status,
                    "message": sol.result.message, "seconds": _clean(sol.result.seconds), "duals": sol.result.duals_note,
@@ -327,10 +373,12 @@ def solution_dict(sol) -> dict:
         "costs": {
             "total_gbp": _clean(sol.objective),
             "penalties_gbp": _clean(penalties),
+            "plan_gbp": _clean(float(costs.loc[costs["period"] == "plan", "present_value_gbp"].sum())),
+            "run_out_gbp": _clean(float(costs.loc[costs["period"] == "run_out", "present_value_gbp"].sum())),
             "by_lever": _records(costs.groupby("lever", as_index=False)[cost_cols].sum()),
-            "by_year": _records(costs.groupby("year", as_index=False)[cost_cols].sum()),
+            "by_year": _records(costs.groupby(["year", "period"], as_index=False)[cost_cols].sum()),
             "by_region": _records(costs.groupby("region", as_index=False)[cost_cols].sum()),
-            "by_lever_year_region": _records(costs),
+            "by_lever_year_region": _records(costs.drop(columns="period")),
         },
         "targets": _records(targets, {"target": "id", "minimum_fte": "minimum", "maximum_fte": "maximum",
                                       "achieved_fte": "achieved", "shortfall_fte": "shortfall"}),
@@ -338,8 +386,25 @@ def solution_dict(sol) -> dict:
         "allocations": _records(sol.allocations.drop(columns="present_value_gbp", errors="ignore"), {"cost_gbp": "cost"}),
         "constraints": _records(sol.constraints),
         "unused_levers": _records(sol.unused_levers),
+        "balance": _balance(sol),
+        "plan_checks": [_rounded_check(c) for c in plan_checks(sol)],
         **({"diagnosis": sol.diagnosis.to_dict()} if getattr(sol, "diagnosis", None) is not None else {}),
     }
+
+
+def _balance(sol) -> dict | None:
+    b = sol.balance
+    if b is None or sol.result.x is None:
+        return None
+    clean = (lambda d: None if d is None else {k: _clean(v) for k, v in d.items()})
+    return {"status": b.status, "note": b.note, "plan_from": "stage 2" if b.status == "balanced" else "stage 1",
+            "shadow_prices_from": "stage 1", "cost_tolerance": b.cost_tolerance,
+            "least_cost_gbp": _clean(b.least_cost_gbp), "spent_on_balance_gbp": _clean(b.spent_gbp),
+            "imbalance_before": clean(b.imbalance_before), "imbalance_after": clean(b.imbalance_after)}
+
+
+def _rounded_check(check) -> dict:
+    return {k: _clean(v) for k, v in asdict(check).items()}
 
 
 def solution_json(sol) -> str:

@@ -1,8 +1,8 @@
 """Index sets and parameter arrays of a case, ready for LP assembly.
 
-Axes use these letters throughout: ``g`` staff group, ``s`` STP, ``t`` planning year
-(0-based: year 0 is the first planning year; the baseline is the stock before it),
-``p`` programme, ``k`` source.
+Axes use these letters throughout: ``g`` staff group, ``s`` STP, ``t`` model year
+(0-based: year 0 is the first planning year; the baseline is the stock before it; the run-out
+years of MODEL.md §13 follow the planning years), ``p`` programme, ``k`` source.
 """
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ class ModelData:
     regions: pd.Index
     groups: pd.Index
     family: np.ndarray  # (G,) family of each group
-    years: list[str]
+    years: list[str]  # every model year: the planning years, then the run-out years
+    planning_years: list[str]  # the years targets may name
+    reference_share: np.ndarray  # (S,) each STP's reference share of growth: need, else population, else equal
     baseline: np.ndarray  # (G, S) FTE in post at the baseline
     leaver_rate: np.ndarray  # (G, S) share a year
     mentor_share: np.ndarray  # (G,) share of staff able to mentor
@@ -41,6 +43,11 @@ class ModelData:
     @property
     def T(self) -> int:
         return len(self.years)
+
+    @property
+    def T_plan(self) -> int:
+        """Planning years; model years ``T_plan..T-1`` are run-out years."""
+        return len(self.planning_years)
 
     @property
     def S(self) -> int:
@@ -97,7 +104,7 @@ def model_data(case: Case) -> ModelData:
     stps = pd.Index(stp_table["stp"])
     groups_table = case.table("staff_groups")
     groups = pd.Index(groups_table["staff_group"])
-    G, S, T = len(groups), len(stps), len(case.years)
+    G, S, T = len(groups), len(stps), len(case.model_years)
 
     def gs_array(df: pd.DataFrame, stp_col: str, value: str) -> np.ndarray:
         out = np.zeros((G, S))
@@ -143,7 +150,9 @@ def model_data(case: Case) -> ModelData:
         regions=pd.Index(case.table("regions")["region"]),
         groups=groups,
         family=groups_table["family"].to_numpy(),
-        years=case.years,
+        years=case.model_years,
+        planning_years=case.years,
+        reference_share=reference_share(stp_table),
         baseline=gs_array(case.table("baseline_workforce"), "stp", "fte_in_post"),
         leaver_rate=gs_array(case.table("leaver_rates"), "area", "leaver_rate"),
         mentor_share=mentor,
@@ -155,6 +164,16 @@ def model_data(case: Case) -> ModelData:
         recruit_open=recruit_open,
         discount=(1.0 + rate) ** -np.arange(T, dtype=float),
     )
+
+
+def reference_share(stps: pd.DataFrame) -> np.ndarray:
+    """Each STP's reference share (0-1) of growth: its ``need`` weight where every STP has one, else its
+    population where every STP has one, else an equal share (MODEL.md §14)."""
+    for column in ("need", "population_millions"):
+        w = stps[column].astype(float).to_numpy() if column in stps else np.full(len(stps), np.nan)
+        if len(w) and np.isfinite(w).all() and w.sum() > 0:
+            return w / w.sum()
+    return np.full(len(stps), 1.0 / max(len(stps), 1))
 
 
 def _codes(index: pd.Index, values: pd.Series) -> np.ndarray:

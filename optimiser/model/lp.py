@@ -87,6 +87,12 @@ class LinearProgram:
     num_col: int = 0
     num_row: int = 0
 
+    def copy(self) -> "LinearProgram":
+        """A copy that can grow on its own (blocks and arrays are shared, never changed in place)."""
+        return LinearProgram(dict(self.variables), list(self.row_blocks), list(self._cost), list(self._lower),
+                             list(self._upper), list(self._integer), list(self._row_lower), list(self._row_upper),
+                             list(self._terms), self.num_col, self.num_row)
+
     def add_variables(self, name: str, shape: tuple[int, ...], unit_cost, labels: pd.DataFrame, unit: str,
                       discount=1.0, lower=0.0, upper=np.inf, integer=False) -> VariableBlock:
         """Add a block of variables (all arguments broadcast to ``shape``).
