@@ -17,6 +17,8 @@ a weighted sum of absolute deviations, each written ``L − above + below = 0`` 
   a source into a group against its share of England's, and each STP's against its share of its
   region's; each STP's leavers retained by a segment against its share of England's.
 
+Last, a fixed tie-break (:data:`TIE_BREAK_WEIGHT`) tells apart plans that ``D`` rates the same.
+
 Totals are columns of their own (``intake_total``, ``recruits_total``, ...), each defined by a row
 ``total − Σ members = 0``, so that every deviation row has a handful of terms. The reference share is
 the STP's ``need`` weight, else its population, else equal, normalised within the parent
@@ -27,12 +29,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from constraints.commissioning import intakes
+from constraints.commissioning import intake_scopes
 from optimiser.model.build import grid, retention_segments
 from optimiser.model.data import ModelData
 from optimiser.model.lp import LinearProgram, RowBlock, VariableBlock, labels
 
 FAMILY = "balance"
+#: The last tie-break: plans equally balanced by ``D`` (absolute values tie easily) are told apart by a
+#: weight of ``TIE_BREAK_WEIGHT × u_j`` per unit of every stage-1 column, ``u_j`` uniform on [1, 2] from a
+#: fixed seed: far below the smallest weight of ``D`` (0.01), far above solvers' optimality tolerances, so
+#: every solver picks the same plan.
+TIE_BREAK_WEIGHT = 1e-4
+TIE_BREAK_SEED = 20170701
 
 
 def add(lp: LinearProgram, data: ModelData, cost_cap: float) -> np.ndarray:
@@ -42,6 +50,7 @@ def add(lp: LinearProgram, data: ModelData, cost_cap: float) -> np.ndarray:
     """
     cfg = data.case.config.balance
     cost = lp.cost
+    stage_one = lp.num_col
     cap = lp.add_rows(FAMILY, "cost_within_tolerance", -np.inf, cost_cap, labels(1, item="total cost"), "<=")
     paid = np.flatnonzero(cost)
     lp.add_terms(cap, np.zeros(paid.size, np.int64), paid, cost[paid])
@@ -50,7 +59,9 @@ def add(lp: LinearProgram, data: ModelData, cost_cap: float) -> np.ndarray:
               for block in _intakes(lp, data)]
     terms += [(block, cfg.spread_weight) for block in _recruits(lp, data) + [_retention(lp, data)]]
 
+    # last, a fixed tie-break among equally balanced plans: a tiny seeded weight on every stage-1 column
     objective = [np.zeros(lp.num_col)]
+    objective[0][:stage_one] = TIE_BREAK_WEIGHT * np.random.default_rng(TIE_BREAK_SEED).uniform(1.0, 2.0, stage_one)
     for block, weight in terms:
         for side, sign in (("above", -1.0), ("below", 1.0)):
             dev = lp.add_variables(f"{block.name}_{side}", (block.size,), 0.0, block.labels, "deviation")
@@ -104,11 +115,8 @@ def _members(block: VariableBlock, g: np.ndarray, t: np.ndarray, S: int):
 
 def _intakes(lp: LinearProgram, data: ModelData) -> list[RowBlock]:
     X, T, share = lp.variables["training_starts"], data.T, data.reference_share
-    com, _, _ = intakes(data)
-    extra = data.programmes.loc[~data.programmes["programme"].isin(set(com["programme"])), ["programme"]]
-    scopes = pd.concat([com[["programme", "scope", "baseline_intake"]],
-                        extra.assign(scope="england", baseline_intake=np.nan)], ignore_index=True)
-    p = pd.Index(data.programmes["programme"]).get_indexer(scopes["programme"])
+    scopes = intake_scopes(data)
+    p = scopes["p"].to_numpy()
     unit, stp = data.scope_matrix(scopes["scope"])
     k, t = grid(len(scopes), T)
     scope = scopes["scope"].to_numpy(object)

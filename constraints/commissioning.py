@@ -26,6 +26,20 @@ def intakes(data: ModelData) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     return com, unit, s
 
 
+def intake_scopes(data: ModelData) -> pd.DataFrame:
+    """Every programme's commissioned intakes: the commissioning table's rows, then one national intake for each
+    programme it does not name (baseline intake unknown, no opening allowance). Columns programme, scope,
+    baseline_intake, opening_allowance and ``p``."""
+    com, _, _ = intakes(data)
+    extra = data.programmes.loc[~data.programmes["programme"].isin(set(com["programme"])), ["programme"]]
+    extra = extra.assign(scope="england", baseline_intake=np.nan, opening_allowance=0.0)
+    columns = ["programme", "scope", "baseline_intake", "opening_allowance"]
+    scopes = pd.concat([com[columns], extra], ignore_index=True) if len(com) else extra.reset_index(drop=True)
+    scopes["baseline_intake"] = scopes["baseline_intake"].astype(float)
+    scopes["p"] = pd.Index(data.programmes["programme"]).get_indexer(scopes["programme"])
+    return scopes
+
+
 def row_labels(data: ModelData, com: pd.DataFrame) -> pd.DataFrame:
     """One label row per (intake, model year), intake-major."""
     T, n = data.T, len(com)

@@ -206,7 +206,10 @@ def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
               None, "--crossover/--no-crossover",
               help="pdlp only: finish at an exact vertex with HiGHS's simplex method [default: the case's, else on]"),
           explain: bool = typer.Option(True, "--explain/--no-explain",
-                                       help="Diagnose an infeasible case (as optimiser explain) into solution.json")):
+                                       help="Diagnose an infeasible case (as optimiser explain) into solution.json"),
+          balance: Optional[bool] = typer.Option(
+              None, "--balance/--no-balance",
+              help="Stage 2: the most balanced of the least-cost plans [default: the case's balance.enabled, else on]")):
     """Solve a case for the minimum-cost allocation and write solution.json.
 
     Exit codes: 0 optimal, 3 infeasible, 2 bad input, 1 internal error.
@@ -216,8 +219,8 @@ def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
 
     loaded = _load(case, scenario)
     with err.status(f"solving {loaded.name}…"):
-        sol = solve_case(loaded, solver, time_limit_seconds=time_limit, mip_gap=mip_gap, threads=threads,
-                         random_seed=seed, crossover=crossover)
+        sol = solve_case(loaded, solver, balance=balance, time_limit_seconds=time_limit, mip_gap=mip_gap,
+                         threads=threads, random_seed=seed, crossover=crossover)
     if explain and sol.status in ("infeasible", "infeasible_or_unbounded"):
         _explain_into(sol, loaded)  # the diagnosis goes into solution.json
     target = out_dir or Path("out") / (loaded.name + (f"-{scenario}" if scenario else ""))

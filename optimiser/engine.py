@@ -23,6 +23,11 @@ from optimiser.solvers.base import ModelArrays, SolverResult
 IMBALANCE_TERMS = ("growth_share", "intake_change", "starts_spread", "recruits_region_spread", "recruits_spread",
                    "retention_spread")
 
+#: Backends whose stage 2 another backend solves, and why (said in the output). PDLP, a first-order
+#: method, converges very slowly on stage 2's degenerate set of least-cost plans (over 10 minutes on the
+#: national case, against seconds for simplex); the pdlp backend already relies on HiGHS for crossover.
+STAGE_TWO_BACKEND = {"pdlp": ("highs", "PDLP converges too slowly on stage 2; HiGHS (its crossover solver) solves it")}
+
 
 @dataclass
 class Balance:
@@ -31,7 +36,8 @@ class Balance:
     Attributes:
         status: ``balanced`` (stage 2 ran), or why not: ``off`` (case.yaml ``balance.enabled: false``),
             ``whole_cohorts`` (a MIP: single stage), ``no_plan`` (stage 1 found none), ``no_duals`` (the
-            backend gave stage 1 no duals, which stage 2 needs: SCIP through OR-Tools) or the failed
+            backend gave stage 1 no duals, which stage 2 needs: SCIP through OR-Tools), ``approximate``
+            (PDLP without crossover: its duals are approximate) or the failed
             stage 2's status (the stage-1 plan is then reported).
         note: the status in words.
         cost_tolerance: the share of ``C*`` stage 2 could spend on balance.
@@ -134,7 +140,7 @@ def stage_two_model(case: Case, solver: str | None = None) -> LinearProgram:
 def _stage_two(lp: LinearProgram, data: ModelData, result: SolverResult, settings, enabled: bool):
     tolerance = data.case.config.balance.cost_tolerance
     if not enabled:
-        return result, Balance("off", "stage 2 is off (balance.enabled: false): the plan is the solver's "
+        return result, Balance("off", "stage 2 is off (balance.enabled: false, or --no-balance): the plan is the solver's "
                                       "minimum-cost vertex, one of possibly many of the same cost", tolerance)
     if lp.integrality.any():
         return result, Balance("whole_cohorts", "single stage: a whole-cohort case is a MIP, and stage 2 with its "
@@ -142,6 +148,10 @@ def _stage_two(lp: LinearProgram, data: ModelData, result: SolverResult, setting
                                result.objective, result.objective)
     if result.status != "optimal":
         return result, Balance("no_plan", f"stage 1 ended '{result.status}': no plan to balance", tolerance)
+    if settings.name == "pdlp" and not settings.crossover:
+        return result, Balance("approximate", "single stage: PDLP's own plan without crossover is approximate, and "
+                                              "stage 2 keeps to the least-cost plans through exact duals; the plan is "
+                                              "PDLP's", tolerance, result.objective, result.objective)
     if result.row_dual is None or result.col_dual is None:
         return result, Balance("no_duals", f"single stage: {result.solver} gave no duals ({result.duals_note}), and "
                                            "stage 2 keeps to the least-cost plans through them; the plan is the "
@@ -149,8 +159,9 @@ def _stage_two(lp: LinearProgram, data: ModelData, result: SolverResult, setting
     start = time.perf_counter()
     stage_two, weights = balanced_lp(lp, data, result.objective)
     arrays = ModelArrays.of(stage_two)
+    backend, why = STAGE_TWO_BACKEND.get(settings.name, (settings.name, ""))
     second = solve_lp(_restricted(replace(arrays, cost=weights), lp, result, arrays.row_upper[lp.num_row],
-                                   tolerance <= TIE_BREAK), settings)
+                                   tolerance <= TIE_BREAK), settings.model_copy(update={"name": backend}))
     seconds = time.perf_counter() - start
     n = lp.num_col
     before = imbalance(stage_two, arrays, weights, result.x, n)
@@ -165,7 +176,8 @@ def _stage_two(lp: LinearProgram, data: ModelData, result: SolverResult, setting
                      seconds=result.seconds + second.seconds,
                      message=f"{result.message}; stage 2 (balance): {second.message}")
     words = (f"stage 2 chose the most balanced plan costing at most {tolerance:g} × more than the least cost "
-             "(the plan, workforce and costs); shadow prices, marginal and reduced costs are stage 1's")
+             "(the plan, workforce and costs); shadow prices, marginal and reduced costs are stage 1's"
+             + (f"; {why}" if why else ""))
     return merged, Balance("balanced", words, tolerance, result.objective, cost, before, after, seconds)
 
 

@@ -46,13 +46,10 @@ def commissioned_intakes(sol) -> pd.DataFrame:
 
     An intake of commissioning.csv sums its scope's STPs; a programme it does not name is one national intake.
     """
-    from constraints.commissioning import intakes
+    from constraints.commissioning import intake_scopes
 
     data = sol.data
-    com, unit, stp = intakes(data)
-    extra = data.programmes.loc[~data.programmes["programme"].isin(set(com["programme"])), ["programme"]]
-    scopes = pd.concat([com[["programme", "scope", "baseline_intake", "opening_allowance"]],
-                        extra.assign(scope="england", baseline_intake=np.nan, opening_allowance=0.0)], ignore_index=True)
+    scopes = intake_scopes(data)
     unit, stp = data.scope_matrix(scopes["scope"])
     tr = sol.allocations[sol.allocations["lever"] == "training"]
     starts = tr.pivot_table(index=["item", "stp"], columns="year", values="quantity", aggfunc="sum")

@@ -198,7 +198,8 @@ TWO_STPS = dict(stps=[dict(stp="A", name="Alpha", region="north", population_mil
 @pytest.mark.parametrize("backend", ["highs", "glop", "pulp-cbc", "pulp-highs", "pdlp"])
 def test_stage_two_picks_the_balanced_plan_on_every_backend(tmp_path, backend):
     """Growth ≥ 40 in England, recruits £10 in either STP: every split costs £400. Stage 2 gives each STP
-    its population share: A (1m of 4m) 10, B 30."""
+    its population share: A (1m of 4m) 10, B 30. (pdlp's stage 2 is solved by HiGHS:
+    engine.STAGE_TWO_BACKEND.)"""
     sol = solve(make(tmp_path, recruitment_costs=[DOMESTIC], targets=[growth(40, year=Y1)], **TWO_STPS), backend)
     assert sol.status == "optimal" and sol.balance.status == "balanced"
     assert sol.objective == approx(400)
@@ -269,7 +270,8 @@ def test_sweep_paths_reach_the_new_tables(tmp_path):
 
 def test_exported_stage_two_has_the_engines_imbalance(tmp_path):
     """With cost_tolerance 0, stage 2 as exported (the cost cap, no bounds from duals) and the engine's
-    stage 2 (least-cost plans found through stage 1's duals) reach the same least imbalance."""
+    stage 2 (least-cost plans found through stage 1's duals) reach the same least imbalance (plus the
+    seeded tie-break term, recomputed here from the plan)."""
     import highspy
 
     from optimiser.engine import stage_two_model
@@ -284,5 +286,61 @@ def test_exported_stage_two_has_the_engines_imbalance(tmp_path):
     h.readModel(str(path))
     h.run()
     assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    engine = solve(case).balance.imbalance_after["total"]
+    import numpy as np
+
+    from constraints.balance import TIE_BREAK_SEED, TIE_BREAK_WEIGHT
+
+    sol = solve(case)
+    x = sol.result.x
+    tie_break = TIE_BREAK_WEIGHT * np.random.default_rng(TIE_BREAK_SEED).uniform(1.0, 2.0, x.size) @ x
+    engine = sol.balance.imbalance_after["total"] + tie_break
     assert h.getInfo().objective_function_value == pytest.approx(engine, rel=1e-6, abs=1e-6)
+
+
+def test_sweep_counts_soft_absorption_penalties(tmp_path):
+    """The soft absorption case (£723.97 in all, £436.36 of it the penalty on 4.364 FTE beyond the limit),
+    as a one-point sweep: levers plus penalties make the total."""
+    from optimiser.analysis import sweep
+
+    case = make(tmp_path, recruitment_costs=[DOMESTIC], targets=[growth(30)], discount_rate=0.1,
+                absorption=[dict(area="england", staff_group="nurse", max_growth_share=0.1, max_growth_fte=2,
+                                 kind="soft", penalty_gbp_per_fte=100)])
+    point = sweep(case, {"absorption.penalty_gbp_per_fte": [100]}, executor="serial").iloc[0]
+    e1 = 4.8 / 1.1
+    assert point["penalties_gbp"] == approx(100 * e1)
+    assert point["total_cost_gbp"] == approx(10 * (12 + e1) + 10 * (18 - e1) / 1.1 + 100 * e1)
+
+
+def _relative_l1(a, b) -> float:
+    keys = ["lever", "item", "stp", "staff_group", "year"]
+    a, b = a.set_index(keys)["quantity"], b.set_index(keys)["quantity"]
+    a, b = a.align(b, fill_value=0.0)
+    return float((a - b).abs().sum() / a.abs().sum())
+
+
+def test_the_same_plan_whatever_the_solver_on_the_two_stp_fixture():
+    """Every LP backend gives the same allocations, row by row (relative L1 below 1e-6)."""
+    from tests.conftest import FIXTURE
+
+    case = load_case(FIXTURE)
+    plans = {name: solve(case, name).allocations for name in ("highs", "glop", "pulp-cbc", "pulp-highs", "pdlp")}
+    for name, plan in plans.items():
+        assert _relative_l1(plans["highs"], plan) < 1e-6, name
+
+
+def test_the_same_national_plan_whatever_the_pricing_rule():
+    """HiGHS with Devex pricing (the engine's) and with its default pricing stop at different least-cost
+    vertices of the national case (allocations up to 91 FTE apart); stage 2 makes their plans agree."""
+    from pathlib import Path
+
+    import optimiser.solvers.highs as highs
+
+    case = load_case(Path(__file__).resolve().parents[1] / "cases/england_2017")
+    devex = solve(case).allocations
+    saved = dict(highs.LP_OPTIONS)
+    highs.LP_OPTIONS.clear()
+    try:
+        default = solve(case).allocations
+    finally:
+        highs.LP_OPTIONS.update(saved)
+    assert _relative_l1(devex, default) < 1e-4

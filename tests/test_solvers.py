@@ -75,6 +75,11 @@ def test_every_lp_backend_gives_the_national_objective_and_a_verified_plan(name,
     model = ModelArrays.of(sol.lp)
     assert strong_duality_gap(model, sol.result.x, sol.result.row_dual, sol.result.col_dual) < 1e-6
     assert sol.targets["marginal_cost_per_fte"].notna().all()
+    # the same plan whatever the solver (stage 2, MODEL.md §14): allocations agree row by row
+    keys = ["lever", "item", "stp", "staff_group", "year"]
+    a, b = reference.allocations.set_index(keys)["quantity"].align(sol.allocations.set_index(keys)["quantity"],
+                                                                   fill_value=0.0)
+    assert float((a - b).abs().sum() / a.abs().sum()) < 1e-4
 
 
 def test_pdlp_without_crossover_is_a_first_order_method_close_to_the_optimum(base_case):

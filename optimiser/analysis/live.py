@@ -317,7 +317,7 @@ class LiveModel:
         """One flat record of a point: status, costs, growth, shortfalls and marginal costs.
 
         Keys: ``status``; ``total_cost_gbp`` (present value of the levers plus the case's own
-        soft-target penalties: the objective ``solve`` reports); ``cost.<lever>_gbp`` (present value);
+        soft-target and soft-absorption penalties: the objective ``solve`` reports); ``cost.<lever>_gbp`` (present value);
         ``penalties_gbp``; ``growth.<family>_fte`` (end of horizon over the baseline);
         ``shortfall_fte`` (every target) and ``hard_shortfall_fte`` (targets that are hard in the
         case: non-zero only in elastic runs); ``marginal_cost.<target>`` (£ per extra FTE required);
@@ -349,6 +349,9 @@ class LiveModel:
         pen_rate = np.where(lay.shortfall_cols >= 0, cost[np.maximum(lay.shortfall_cols, 0)], 0.0)
         hard = np.array([t in self.hard_targets for t in lay.targets], bool)
         penalties = float((short * pen_rate)[~hard].sum())
+        for block in (point.lp.variables.get(n) for n in ("absorption_growth_excess", "local_fall_excess")):
+            if block is not None:  # soft absorption limits broken (MODEL.md §12)
+                penalties += float(cost[block.offset:block.offset + block.size] @ x[block.offset:block.offset + block.size])
         rec["total_cost_gbp"] = sum(levers.values()) + penalties
         for lever, v in levers.items():
             rec[f"cost.{lever}_gbp"] = v

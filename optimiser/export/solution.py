@@ -257,7 +257,7 @@ class Diagnosis(_Out):
 class BalanceInfo(_Out):
     """Stage 2 (MODEL.md §14): the most balanced plan within the cost tolerance, and what it bought."""
 
-    status: str = Field(description="balanced, or why stage 2 did not run: off, whole_cohorts, no_plan, no_duals, or the "
+    status: str = Field(description="balanced, or why stage 2 did not run: off, whole_cohorts, no_plan, no_duals, approximate, or the "
                                     "failed stage 2's status (the stage-1 plan is then reported)")
     note: str = Field(description="Which stage each part of the output comes from, in words")
     plan_from: Literal["stage 1", "stage 2"] = Field(description="Stage that gave the plan, workforce and costs")
