@@ -210,6 +210,11 @@ class PulpCbcSolver(_PulpBackend):
             return seconds
         line = solver.status_line
         status = cbc_status(line)
+        limit = self.settings.time_limit_seconds
+        if status == "infeasible" and self.is_mip and limit is not None and seconds >= limit:
+            # CBC's "Integer infeasible" after its time limit means no whole-number plan was found in time,
+            # not that none exists
+            status, line = "time_limit", f"{line} (at the {limit:g} s time limit: no whole-cohort plan found in time)"
         if status == "optimal" and self.problem.sol_status != pulp.LpSolutionOptimal:
             status = "error"  # CBC and PuLP disagree: do not claim a plan
         result = self._result(status, seconds, line)
