@@ -28,6 +28,9 @@ IMBALANCE_TERMS = ("growth_share", "intake_change", "starts_spread", "recruits_r
 #: national case, against seconds for simplex); the pdlp backend already relies on HiGHS for crossover.
 STAGE_TWO_BACKEND = {"pdlp": ("highs", "PDLP converges too slowly on stage 2; HiGHS (its crossover solver) solves it")}
 
+#: A cost tolerance at or below this is a pure tie-break: stage 2 keeps stage 1's least cost exactly.
+TIE_BREAK = 1e-6
+
 
 @dataclass
 class Balance:
@@ -133,15 +136,14 @@ def stage_two_model(case: Case, solver: str | None = None) -> LinearProgram:
     if result.status != "optimal":
         raise ValueError(f"stage 1 ended '{result.status}': stage 2 needs its least cost")
     stage_two, weights = balanced_lp(lp, data, result.objective)
-    stage_two._cost = [weights]
-    return stage_two
+    return stage_two.with_cost(weights)
 
 
 def _stage_two(lp: LinearProgram, data: ModelData, result: SolverResult, settings, enabled: bool):
     tolerance = data.case.config.balance.cost_tolerance
     if not enabled:
-        return result, Balance("off", "stage 2 is off (balance.enabled: false, or --no-balance): the plan is the solver's "
-                                      "minimum-cost vertex, one of possibly many of the same cost", tolerance)
+        return result, Balance("off", "stage 2 is off (balance.enabled: false, or --no-balance): the plan is the "
+                                      "solver's minimum-cost vertex, one of possibly many of the same cost", tolerance)
     if lp.integrality.any():
         return result, Balance("whole_cohorts", "single stage: a whole-cohort case is a MIP, and stage 2 with its "
                                                 "binaries is not run; the plan is the MIP's", tolerance,
@@ -179,10 +181,6 @@ def _stage_two(lp: LinearProgram, data: ModelData, result: SolverResult, setting
              "(the plan, workforce and costs); shadow prices, marginal and reduced costs are stage 1's"
              + (f"; {why}" if why else ""))
     return merged, Balance("balanced", words, tolerance, result.objective, cost, before, after, seconds)
-
-
-#: A cost tolerance at or below this is a pure tie-break: stage 2 keeps stage 1's least cost exactly.
-TIE_BREAK = 1e-6
 
 
 def _restricted(arrays: ModelArrays, lp: LinearProgram, result: SolverResult, cap: float,

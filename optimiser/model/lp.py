@@ -93,6 +93,12 @@ class LinearProgram:
                              list(self._upper), list(self._integer), list(self._row_lower), list(self._row_upper),
                              list(self._terms), self.num_col, self.num_row)
 
+    def with_cost(self, cost: np.ndarray) -> "LinearProgram":
+        """A copy minimising ``cost`` (one coefficient per column) instead (e.g. stage 2's imbalance)."""
+        other = self.copy()
+        other._cost = [np.asarray(cost, float)]
+        return other
+
     def add_variables(self, name: str, shape: tuple[int, ...], unit_cost, labels: pd.DataFrame, unit: str,
                       discount=1.0, lower=0.0, upper=np.inf, integer=False) -> VariableBlock:
         """Add a block of variables (all arguments broadcast to ``shape``).
