@@ -175,12 +175,12 @@ def worker(case_dir: Path, name: str, repeat: int, profile: bool, out_file: Path
             t = sol.timings
             rec["seconds"].update(build=t["build"], solve=t["solve"], extract=t["extract"], balance=t["balance"])
             rec["cpu_seconds"]["solve"] = engine_run.get("cpu_seconds")
-            rec["cpu_seconds"]["balance_solve"] = stage_two_run.get("cpu_seconds")
+            rec["cpu_seconds"]["balance"] = stage_two_run.get("cpu_seconds")
             rec["cpu_seconds"].update({k: engine_cpu.get(k) for k in ("build", "extract")})
             c = rec["cpu_seconds"]
             if None not in (c["build"], c["solve"], c["extract"]):
                 c["pass_model"] = c["engine_solve"] - c["build"] - c["solve"] - c["extract"] - \
-                    (c.get("balance_solve") or 0.0)
+                    (c.get("balance") or 0.0)
             rec["engine_simplex_iterations"] = engine_run.get("simplex_iterations")
             # what optimiser.solve spends outside its own timings: settings, lp.matrix(), array casts, passModel
             rec["seconds"]["pass_model"] = (rec["seconds"]["engine_solve"] - t["build"] - t["solve"] - t["extract"]
@@ -193,7 +193,7 @@ def worker(case_dir: Path, name: str, repeat: int, profile: bool, out_file: Path
             c = rec["cpu_seconds"]
             c["engine_total"] = c["load"] + c["engine_solve"] + c["export_json"]
             if c.get("solve") is not None:
-                c["engine_overhead"] = c["engine_total"] - c["solve"] - (c.get("balance_solve") or 0.0)
+                c["engine_overhead"] = c["engine_total"] - c["solve"] - (c.get("balance") or 0.0)
             with Stage(rec, "export_mps"):
                 mps = write_model(sol.lp, scratch / "model.mps")
 
