@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, replace
 
 import numpy as np
+import scipy.sparse as sp
 
 from optimiser.case import Case
 from optimiser.model.build import build_lp
@@ -166,14 +167,15 @@ def _stage_two(lp: LinearProgram, data: ModelData, result: SolverResult, setting
                                    tolerance <= TIE_BREAK), settings.model_copy(update={"name": backend}))
     seconds = time.perf_counter() - start
     n = lp.num_col
-    before = imbalance(stage_two, arrays, weights, result.x, n)
+    rows = arrays.a.tocsr()  # row-wise once, for both plans
+    before = imbalance(stage_two, rows, arrays.row_lower, weights, result.x)
     if second.status != "optimal":
         return result, Balance(second.status, f"stage 2 ended '{second.status}' ({second.message}); the plan is "
                                               "stage 1's minimum-cost vertex", tolerance, result.objective,
                                result.objective, before, None, seconds)
     x = second.x[:n]
     cost = float(lp.cost @ x)
-    after = imbalance(stage_two, arrays, weights, x, n)
+    after = imbalance(stage_two, rows, arrays.row_lower, weights, x)
     merged = replace(result, x=x, row_activity=arrays.a[: lp.num_row, :n] @ x, objective=cost,
                      seconds=result.seconds + second.seconds,
                      message=f"{result.message}; stage 2 (balance): {second.message}")
@@ -215,12 +217,13 @@ def _hold(lower: np.ndarray, upper: np.ndarray, dual: np.ndarray, small: float, 
     lower[down] = np.maximum(lower[down], upper[down] - room / -dual[down])
 
 
-def imbalance(stage_two: LinearProgram, arrays: ModelArrays, weights: np.ndarray, x: np.ndarray, n: int) -> dict:
+def imbalance(stage_two: LinearProgram, a: sp.csr_matrix, row_lower: np.ndarray, weights: np.ndarray,
+              x: np.ndarray) -> dict:
     """The imbalance terms of a plan ``x`` (stage-1 columns): each term's sum of absolute deviations, and
-    the weighted total, computed from the stage-2 rows with the totals implied by ``x``."""
-    z = np.zeros(arrays.num_col)
-    z[:n] = x
-    a = arrays.a.tocsr()
+    the weighted total, computed from the stage-2 rows (``a``, row-wise, and their right-hand sides
+    ``row_lower``) with the totals implied by ``x``."""
+    z = np.zeros(a.shape[1])
+    z[:x.size] = x
     for block in stage_two.row_blocks:  # totals, in the order defined: total − Σ members = 0
         if block.family == "balance" and block.name in stage_two.variables:
             col = stage_two.variables[block.name]
@@ -228,7 +231,7 @@ def imbalance(stage_two: LinearProgram, arrays: ModelArrays, weights: np.ndarray
     out, total = {}, 0.0
     for name in IMBALANCE_TERMS:
         block = next(b for b in stage_two.row_blocks if b.name == name)
-        deviation = np.abs(a[block.rows] @ z - arrays.row_lower[block.rows])
+        deviation = np.abs(a[block.rows] @ z - row_lower[block.rows])
         above = stage_two.variables[f"{name}_above"]
         out[name] = float(deviation.sum())
         total += float(weights[above.offset] * deviation.sum()) if above.size else 0.0
