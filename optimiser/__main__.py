@@ -1,3 +1,3 @@
-from optimiser.cli import main
+from optimiser.entry import main
 
 main()

@@ -1,6 +1,7 @@
 """The ``optimiser`` command line: a thin layer over the Python API."""
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 from typing import Literal, Optional
@@ -15,25 +16,50 @@ from optimiser.case.config import SolverName
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="NHS mental health workforce allocation: validate, solve and check cases.")
-out = Console(width=None if sys.stdout.isatty() else 132)
+class _Stdout(Console):
+    """Standard output: a reader that goes away (``optimiser solve … | head -1``) is not an error."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError  # optimiser.entry exits 0 quietly (rich would exit 1)
+
+
+out = _Stdout(width=None if sys.stdout.isatty() else 132)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 
 CaseArg = typer.Argument(..., help="Case folder (holding case.yaml)", show_default=False)
 ScenarioOpt = typer.Option(None, "--scenario", "-s", help="Scenario name (CASE/scenarios/NAME.yaml)")
+RunOutOpt = typer.Option(None, "--run-out-years", min=0,
+                         help="Years run on after the targets, instead of case.yaml's run_out_years (0: quicker, "
+                              "prices nothing after the target years)")
 SolverOpt = typer.Option(None, "--solver",
                          help="Backend (see the README's Solvers section); default: the case's, else highs")
 
 
-def _load(case: Path, scenario: Optional[str]):
+def _load(case: Path, scenario: Optional[str], run_out_years: Optional[int] = None):
     try:
-        return load_case(case, scenario)
+        return load_case(case, scenario, run_out_years)
     except CaseError as exc:
         err.print(f"[bold red]{len(exc.problems)} problem(s) in case {case}[/]" + (f" with scenario {scenario}" if scenario else ""))
         for p in exc.problems:
             err.print(f"  • {p}", markup=False, highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def output_path(path: Path, folder: bool) -> Path:
+    """``path`` if the command can write there (a folder, or a file), else exit 2 saying why."""
+    if folder and path.exists() and not path.is_dir():
+        problem = f"{path} is a file; --out takes a folder"
+    elif not folder and path.is_dir():
+        problem = f"{path} is a folder; --out takes a file name"
+    else:
+        parent = next((p for p in path.parents if p.exists()), None)
+        problem = None if parent is None or parent.is_dir() else f"{parent} is a file, so nothing can be written under it"
+    if problem:
+        err.print(f"[bold red]cannot write output[/]: {problem}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return path
 
 
 def _frame(df: pd.DataFrame, title: str) -> Table:
@@ -54,11 +80,11 @@ def _cell(v) -> str:
 
 
 @app.command()
-def validate(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt):
+def validate(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: Optional[int] = RunOutOpt):
     """Check a case and print a one-screen summary; exit 2 listing every problem if it is not valid."""
     from optimiser.case.summary import case_summary
 
-    loaded = _load(case, scenario)
+    loaded = _load(case, scenario, run_out)
     s = case_summary(loaded)
     out.print(f"[bold green]valid[/]  {loaded.name}" + (f" + scenario {scenario}" if scenario else ""))
     out.print(f"years {s['years']}; baseline {s['baseline_fte']:,.0f} FTE in post; case sha256 {loaded.content_hash[:12]}")
@@ -85,6 +111,9 @@ def print_summary(sol) -> None:
     """Status, cost by lever and year, growth against the targets, and the costliest binding limits."""
     out.print(f"[bold]{sol.case_name}[/]" + (f" + scenario {sol.scenario}" if sol.scenario else "")
               + f": [bold]{sol.status}[/] ({sol.result.solver} {sol.result.version}, {sol.result.seconds:.2f} s)")
+    if sol.data.case.table("targets").empty:
+        out.print("[bold yellow]warning[/]: the case has no targets: this plan only keeps the limits at least cost",
+                  highlight=False)
     if sol.objective is None:
         return
     out.print(f"Total cost £{sol.objective:,.0f} (present value at {sol.data.case.config.discount_rate:.1%} a year, "
@@ -193,7 +222,7 @@ def costliest_limits(constraints: pd.DataFrame, n: int = 10) -> pd.DataFrame:
 
 
 @app.command()
-def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
+def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: Optional[int] = RunOutOpt,
           out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for solution.json [default: out/CASE[-SCENARIO]]"),
           solver: Optional[SolverName] = SolverOpt,
           time_limit: Optional[float] = typer.Option(None, "--time-limit", min=0.001, help="Solver time limit (s)"),
@@ -217,13 +246,13 @@ def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
     from optimiser.engine import solve as solve_case
     from optimiser.export.solution import write_atomic
 
-    loaded = _load(case, scenario)
+    loaded = _load(case, scenario, run_out)
+    target = output_path(out_dir or Path("out") / (loaded.name + (f"-{scenario}" if scenario else "")), folder=True)
     with err.status(f"solving {loaded.name}…"):
         sol = solve_case(loaded, solver, balance=balance, time_limit_seconds=time_limit, mip_gap=mip_gap,
                          threads=threads, random_seed=seed, crossover=crossover)
     if explain and sol.status in ("infeasible", "infeasible_or_unbounded"):
         _explain_into(sol, loaded)  # the diagnosis goes into solution.json
-    target = out_dir or Path("out") / (loaded.name + (f"-{scenario}" if scenario else ""))
     write_atomic(target / "solution.json", sol.to_json())
     print_summary(sol)
     out.print(f"wrote {target / 'solution.json'}")
@@ -257,7 +286,7 @@ def verify(case: Path = CaseArg,
 
 
 @app.command()
-def explain(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
+def explain(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: Optional[int] = RunOutOpt,
             out_dir: Optional[Path] = typer.Option(None, "--out",
                                                    help="Folder for diagnosis.json [default: out/CASE[-SCENARIO]]")):
     """Explain why a case is infeasible: the smallest target shortfalls that make it feasible, the limits
@@ -271,13 +300,13 @@ def explain(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
     from optimiser.analysis.diagnosis import diagnose, print_diagnosis
     from optimiser.export.solution import write_atomic
 
-    loaded = _load(case, scenario)
+    loaded = _load(case, scenario, run_out)
+    target = output_path(out_dir or Path("out") / (loaded.name + (f"-{scenario}" if scenario else "")), folder=True)
     with err.status(f"explaining {loaded.name}…"):
         diag = diagnose(loaded)
     print_diagnosis(diag, out)
     if diag.status == "feasible":
         raise typer.Exit(EXIT_OK)
-    target = out_dir or Path("out") / (loaded.name + (f"-{scenario}" if scenario else ""))
     write_atomic(target / "diagnosis.json", json.dumps(diag.to_dict(), ensure_ascii=False, indent=1) + "\n")
     out.print(f"wrote {target / 'diagnosis.json'}")
     raise typer.Exit(EXIT_INFEASIBLE)
@@ -317,8 +346,13 @@ def _print_soft_shortfalls(sol, most: int = 15) -> None:
 
 
 def _print_penalty_notes(loaded, most: int = 5) -> None:
-    """Soft targets whose penalty is below the dearest lever for their staff (a note, not a problem)."""
+    """Soft targets whose penalty is below the dearest lever for their staff (a note, not a problem), and
+    a case with no target at all (a warning: its plan only keeps the limits, most likely a mistake)."""
     from optimiser.analysis.diagnosis import soft_penalty_notes
+
+    if loaded.table("targets").empty:
+        out.print(f"[bold yellow]warning[/]: {loaded.config.tables.targets} has no targets: the plan only keeps the "
+                  "limits (floors, holds) at least cost. Add a target, unless that is what you meant.", highlight=False)
 
     notes = soft_penalty_notes(loaded)
     if notes.empty:
@@ -333,7 +367,7 @@ def _print_penalty_notes(loaded, most: int = 5) -> None:
 
 
 @app.command("export-model")
-def export_model(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
+def export_model(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: Optional[int] = RunOutOpt,
                  model_format: Optional[Literal["mps", "lp"]] = typer.Option(
                      None, "--format", help="File format; default: from the suffix (.lp: lp, else mps)"),
                  out_file: Path = typer.Option(..., "--out", help="File to write", show_default=False),
@@ -348,7 +382,8 @@ def export_model(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
     from optimiser.export.model_file import write_model
     from optimiser.model.build import build_lp
 
-    loaded = _load(case, scenario)
+    loaded = _load(case, scenario, run_out)
+    output_path(out_file, folder=False)
     if stage == 2:
         from optimiser.engine import stage_two_model
 
@@ -375,13 +410,35 @@ def _root() -> None:
 
 
 def main() -> None:
-    """Entry point. Usage errors exit 2 (from click); unexpected errors exit 1 with a message, not a traceback."""
+    """Entry point. Usage errors exit 2 (from click); unexpected errors exit 1 with a message, not a traceback.
+
+    Click runs outside its standalone mode, so that a closed pipe and Ctrl-C reach ``optimiser.entry``
+    (exit 0 quietly, and 130) instead of click's exit 1.
+    """
+    import click
+
     try:
-        app()
+        code = app(standalone_mode=False)
+    except click.exceptions.Abort:
+        raise KeyboardInterrupt from None  # click turns Ctrl-C into Abort
+    except click.exceptions.ClickException as exc:  # usage errors: click's own message, exit 2
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise  # optimiser.entry exits 130, or quietly for a closed pipe
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            raise BrokenPipeError from None
+        _internal_error(exc)
     except Exception as exc:  # noqa: BLE001 - last resort for bugs, reported plainly
-        err.print(f"[bold red]internal error[/]: {type(exc).__name__}: {exc}", highlight=False)
-        err.print("Please report this with the case and the command you ran.")
-        sys.exit(EXIT_INTERNAL)
+        _internal_error(exc)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _internal_error(exc: Exception) -> None:
+    err.print(f"[bold red]internal error[/]: {type(exc).__name__}: {exc}", highlight=False)
+    err.print("Please report this with the case and the command you ran.")
+    sys.exit(EXIT_INTERNAL)
 
 
 if __name__ == "__main__":

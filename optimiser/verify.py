@@ -1068,11 +1068,17 @@ def verify_command(case: str | Path | Case, solution_path: str | Path, scenario:
 
     console = console or Console()
     errors = err_console or Console(stderr=True)
+    try:
+        solution = read_solution(solution_path)
+    except SolutionFileError as exc:
+        errors.print(f"[bold red]bad solution file[/]: {exc}", highlight=False)
+        return EXIT_BAD_INPUT
     if isinstance(case, Case):
         loaded = case
     else:
+        run_out = (solution.get("case") or {}).get("run_out_years")  # as solved (solve --run-out-years)
         try:
-            loaded = load_case(case, scenario)
+            loaded = load_case(case, scenario, run_out if isinstance(run_out, int) else None)
         except CaseError as exc:
             errors.print(f"[bold red]{len(exc.problems)} problem(s) in case {case}[/]"
                          + (f" with scenario {scenario}" if scenario else ""))
@@ -1080,7 +1086,7 @@ def verify_command(case: str | Path | Case, solution_path: str | Path, scenario:
                 errors.print(f"  • {p}", markup=False, highlight=False)
             return EXIT_BAD_INPUT
     try:
-        report = verify_solution(loaded, read_solution(solution_path))
+        report = verify_solution(loaded, solution)
     except SolutionFileError as exc:
         errors.print(f"[bold red]bad solution file[/]: {exc}", highlight=False)
         return EXIT_BAD_INPUT

@@ -14,6 +14,15 @@ from optimiser.case import Case, CaseError, Problem, load_case
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 FIXTURE = TESTS / "cases" / "two_stp"
+NATIONAL = ROOT / "cases" / "england_2017"
+#: The national case planned over its target years alone: national size, seconds a solve. Its six
+#: run-out years (case.yaml) make every solve minutes long; test_national_case.py solves it as shipped.
+QUICK = ("--run-out-years", "0")
+
+
+def national(scenario: str | None = None) -> Case:
+    """``cases/england_2017`` (with ``scenario``) and no run-out years (see ``QUICK``)."""
+    return load_case(NATIONAL, scenario, run_out_years=0)
 
 _DELETE = object()
 
@@ -155,3 +164,14 @@ def case_copy(tmp_path) -> CaseCopy:
 def base_case() -> Case:
     """The two_stp fixture, loaded once (do not mutate)."""
     return load_case(FIXTURE)
+
+
+#: Files with the longest national solves, run first so that the two xdist workers finish together
+#: (longest first; pyproject's addopts: -n 2 --dist loadfile).
+SLOWEST_FIRST = ["test_national_case.py", "test_whole_cohorts.py", "test_diagnosis.py", "test_solvers.py",
+                 "test_realism.py", "test_fingerprints.py", "test_solve.py", "test_hostile_input.py"]
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: file order kept otherwise

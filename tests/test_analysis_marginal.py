@@ -8,7 +8,7 @@ from optimiser import load_case, solve
 from optimiser.analysis import Assignment, LiveModel, Parameter, marginal_analysis
 from test_lp_families import Y1, make_case, rec, tgt
 
-from conftest import FIXTURE, ROOT
+from conftest import FIXTURE, national
 
 
 def approx(v, rel=1e-9, abs=1e-6):
@@ -124,7 +124,7 @@ def test_marginal_costs_match_finite_differences_two_stp():
 
 def test_marginal_costs_match_finite_differences_national():
     """The headline targets of the national case, re-solved warm a step within their ranges."""
-    case = load_case(ROOT / "cases" / "england_2017")
+    case = national()
     model = LiveModel(case)
     report = marginal_analysis(case, model=model, check_degenerate=False)
     base = report.solution.objective

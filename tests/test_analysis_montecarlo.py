@@ -11,7 +11,7 @@ from optimiser.analysis import MonteCarloSpec, load_spec, run_montecarlo
 from optimiser.analysis.montecarlo import Distribution, default_headline
 from test_lp_families import Y1, make_case, rec, tgt
 
-from conftest import FIXTURE
+from conftest import FIXTURE, national
 
 SPEC = {
     "seed": 11,
@@ -143,5 +143,4 @@ def test_spec_file_errors_are_reported(tmp_path):
 
 
 def test_default_headline_targets_are_the_family_wide_hard_ones():
-    national = load_case(FIXTURE.parent.parent.parent / "cases" / "england_2017")
-    assert default_headline(national) == ["traditional_growth_2020_21", "new_role_growth_2020_21"]
+    assert default_headline(national()) == ["traditional_growth_2020_21", "new_role_growth_2020_21"]

@@ -433,11 +433,25 @@ def test_excel_byte_order_mark_is_read(case_copy):
 
 
 def test_header_only_tables_load_as_empty(case_copy):
-    case_copy.write("targets.csv", "target,measure,year,minimum_fte")
     case_copy.write("pipeline.csv", "stp,programme,qualification_year,students")
+    case_copy.write("retention_segments.csv", "area,staff_group,segment,share_of_leavers,cost_per_avoided_leaver_gbp")
     c = case_copy.load()
-    assert c.table("targets").empty and "minimum_fte" in c.table("targets").columns
     assert c.table("pipeline").empty and "pipeline" in c.tables
+    assert c.table("retention_segments").empty and "share_of_leavers" in c.table("retention_segments").columns
+
+
+def test_header_only_targets_load_with_a_warning_in_validate_and_solve(case_copy):
+    """A case with no target plans only its limits: legitimate (a floor's cost), but most likely a mistake,
+    so validate and the solve summary warn (README, Guarantees and limits)."""
+    import subprocess
+    import sys
+
+    case_copy.write("targets.csv", "target,measure,year,minimum_fte")
+    assert case_copy.load().table("targets").empty
+    for command in (["validate"], ["solve", "--out", str(case_copy.path / "out")]):
+        run = subprocess.run([sys.executable, "-m", "optimiser", command[0], str(case_copy.path), *command[1:]],
+                             capture_output=True, text=True)
+        assert run.returncode == 0 and "has no targets" in run.stdout, run.stdout + run.stderr
 
 
 def test_rows_of_empty_cells_are_ignored(case_copy):

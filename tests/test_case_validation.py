@@ -62,7 +62,7 @@ def test_missing_case_yaml(case_copy: CaseCopy):
 
 def test_empty_csv_file(case_copy: CaseCopy):
     (case_copy.path / "stps.csv").write_text("")
-    check(only(case_copy.problems(), file="stps.csv", row=None), "could not be read as CSV")
+    check(only(case_copy.problems(), file="stps.csv", row=None), "is empty; expected a header line")
 
 
 @pytest.mark.parametrize("file, column, table", [

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from optimiser import load_case, solve
+from optimiser import solve
 from optimiser.cli import app
 
+from conftest import NATIONAL, QUICK, national
+
 ROOT = Path(__file__).resolve().parents[1]
-NATIONAL = ROOT / "cases" / "england_2017"
 
 
 def read(path: Path) -> highspy.Highs:
@@ -30,9 +31,9 @@ def export(*args) -> str:
 
 
 def test_exported_national_mps_solves_to_the_engines_objective(tmp_path):
-    sol = solve(load_case(NATIONAL))
-    out = export(NATIONAL, "--format", "mps", "--out", tmp_path / "england_2017.mps")
-    assert "20,833 columns, 15,761 rows" in " ".join(out.split())
+    sol = solve(national(), balance=False)
+    out = export(NATIONAL, *QUICK, "--format", "mps", "--out", tmp_path / "england_2017.mps")
+    assert "20,833 columns, 22,161 rows" in " ".join(out.split())
     h = read(tmp_path / "england_2017.mps")
     assert (h.getNumCol(), h.getNumRow()) == (sol.lp.num_col, sol.lp.num_row)
     h.run()
@@ -47,7 +48,7 @@ def test_exported_national_mps_solves_to_the_engines_objective(tmp_path):
 
 
 def test_exported_whole_cohorts_lp_file_keeps_the_integer_decisions(tmp_path):
-    out = export(NATIONAL, "--scenario", "whole_cohorts", "--format", "lp", "--out", tmp_path / "cohorts.lp")
+    out = export(NATIONAL, *QUICK, "--scenario", "whole_cohorts", "--format", "lp", "--out", tmp_path / "cohorts.lp")
     assert "(1,320 integer)" in out
     text = (tmp_path / "cohorts.lp").read_text()
     assert "cohort_runs.nursing_degree.E54000046.2016_17" in text
@@ -60,7 +61,7 @@ def test_exported_whole_cohorts_lp_file_keeps_the_integer_decisions(tmp_path):
 
 
 def test_format_follows_the_suffix_and_bad_input_exits_2(tmp_path):
-    export(NATIONAL, "--out", tmp_path / "model.lp")
+    export(NATIONAL, *QUICK, "--out", tmp_path / "model.lp")
     assert (tmp_path / "model.lp").read_text().lstrip().startswith("\\")
     run = CliRunner().invoke(app, ["export-model", str(NATIONAL), "--scenario", "no_such", "--out",
                                    str(tmp_path / "x.mps")])

@@ -12,6 +12,8 @@ from optimiser.engine import solve
 from optimiser.plan_checks import plan_checks
 from tests.test_lp_families import Y1, Y2, Y3, approx, qty, solved, staff, write_case
 
+from conftest import FIXTURE, copy_case, national
+
 Y4 = "2019/20"
 NURSE_DEGREE = dict(programme="deg", name="Degree", staff_group="nurse", duration_years=1, completion_rate=1,
                     take_up_rate=1, cost_per_place_gbp=1000)
@@ -276,7 +278,6 @@ def test_exported_stage_two_has_the_engines_imbalance(tmp_path):
 
     from optimiser.engine import stage_two_model
     from optimiser.export.model_file import write_model
-    from tests.conftest import FIXTURE, copy_case
 
     copy = copy_case(FIXTURE, tmp_path / "two_stp").set_yaml("balance.cost_tolerance", 0.0)
     case = copy.load()
@@ -320,7 +321,6 @@ def _relative_l1(a, b) -> float:
 
 def test_the_same_plan_whatever_the_solver_on_the_two_stp_fixture():
     """Every LP backend gives the same allocations, row by row (relative L1 below 1e-6)."""
-    from tests.conftest import FIXTURE
 
     case = load_case(FIXTURE)
     plans = {name: solve(case, name).allocations for name in ("highs", "glop", "pulp-cbc", "pulp-highs", "pdlp")}
@@ -332,13 +332,11 @@ def test_the_same_national_plan_whatever_the_pricing_rule():
     """HiGHS with Devex pricing (the engine's) and with its default pricing stop at different least-cost
     vertices of the national case (allocations up to 91 FTE apart); stage 2 makes their plans agree, at the
     least cost."""
-    from pathlib import Path
-
     import optimiser.solvers.highs as highs
 
-    case = load_case(Path(__file__).resolve().parents[1] / "cases/england_2017")
+    case = national()
     balanced = solve(case)
-    assert balanced.objective == pytest.approx(solve(case, balance=False).objective, rel=1e-9)  # a pure tie-break
+    assert balanced.objective == pytest.approx(balanced.balance.least_cost_gbp, rel=1e-9)  # a pure tie-break
     devex = balanced.allocations
     saved = dict(highs.LP_OPTIONS)
     highs.LP_OPTIONS.clear()

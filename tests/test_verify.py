@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from optimiser import load_case, solve
-from optimiser.case import list_scenarios
 from optimiser.verify import FAMILIES, SolutionFileError, render, verify_command, verify_solution
-from conftest import FIXTURE, ROOT, copy_case
+from conftest import FIXTURE, copy_case
 
 # --- fixtures -------------------------------------------------------------------------------------
 
@@ -465,32 +463,3 @@ def test_command_exit_codes(two_stp, tmp_path):
 
     code, _, err = _command(tmp_path / "no_case", good)
     assert code == 2 and "problem(s) in case" in err
-
-
-# --- (c) every shipped case and scenario ----------------------------------------------------------
-
-def _shipped() -> list:
-    params = []
-    for case_yaml in sorted((ROOT / "cases").glob("*/case.yaml")):
-        folder = case_yaml.parent
-        for scenario in [None, *list_scenarios(folder)]:
-            params.append(pytest.param(folder, scenario, id=folder.name + (f"-{scenario}" if scenario else "")))
-    return params
-
-
-@pytest.mark.parametrize(("folder", "scenario"), _shipped())
-def test_shipped_case_solution_verifies(folder: Path, scenario: str | None):
-    case = load_case(folder, scenario)
-    sol = solve(case)
-    solution = json.loads(sol.to_json())
-    start = time.perf_counter()
-    report = verify_solution(case, solution)
-    seconds = time.perf_counter() - start
-    if sol.status != "optimal":
-        # e.g. a tight budget: the only acceptable failure to solve is a proven infeasibility
-        assert sol.status == "infeasible", f"{sol.status}: {sol.result.message}"
-        assert not report.ok and "no plan" in report.problems[-1]
-        return
-    failed = [(f.family, f.violation, f.relative, f.where) for f in report.families if not f.ok]
-    assert report.ok, failed + report.problems
-    assert seconds < 1.0, f"verify took {seconds:.2f} s"

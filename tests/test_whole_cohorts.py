@@ -4,6 +4,7 @@ LP with the integer decisions fixed, and the national ``whole_cohorts`` scenario
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -18,10 +19,9 @@ from optimiser.model.build import build_lp
 from optimiser.model.data import model_data
 from optimiser.solvers.base import DEFAULT_MIP_GAP
 from optimiser.verify import verify_solution
-from conftest import FIXTURE, copy_case
+from conftest import FIXTURE, copy_case, national
 
 ROOT = Path(__file__).resolve().parents[1]
-NATIONAL = ROOT / "cases" / "england_2017"
 SCHEMA = json.loads((ROOT / "schemas" / "solution.schema.json").read_text(encoding="utf-8"))
 
 
@@ -238,12 +238,15 @@ def test_lp_only_solvers_say_which_backends_can_solve_whole_cohorts(tmp_path):
 
 @pytest.fixture(scope="module")
 def national_cohorts():
-    return load_case(NATIONAL, "whole_cohorts")
+    """The whole_cohorts scenario without commissioning.csv and absorption.csv: with them, HiGHS finds no
+    proven 0.1% plan of the national MIP in 5 minutes (issue 11's note), too slow for the suite."""
+    case = national("whole_cohorts")
+    return replace(case, tables={k: v for k, v in case.tables.items() if k not in ("commissioning", "absorption")})
 
 
 @pytest.fixture(scope="module")
 def national_mip(national_cohorts):
-    return {solver: solve(national_cohorts, solver) for solver in ("scip", "pulp-cbc", "cp-sat")}
+    return {solver: solve(national_cohorts, solver) for solver in ("scip", "cp-sat")}  # CBC: the two_stp MIP tests
 
 
 def test_national_whole_cohorts_agree_within_the_mip_gap(national_cohorts, national_mip):

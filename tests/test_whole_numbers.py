@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
-from optimiser import load_case
 from optimiser.model.build import build_lp
 from optimiser.solvers.base import ModelArrays, solve_lp
 from optimiser.case.config import SolverSettings

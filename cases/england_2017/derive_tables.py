@@ -4,7 +4,8 @@ Run from anywhere:  python cases/england_2017/derive_tables.py
 
 Reads   stps.csv, leaver_rates.csv (national rows only) from this folder.
 Writes  baseline_workforce.csv, pipeline.csv, placement_capacity.csv,
-        recruitment_pools.csv, course_capacity.csv, establishment.csv, targets.csv.
+        recruitment_pools.csv, course_capacity.csv, establishment.csv, targets.csv,
+        commissioning.csv, absorption.csv.
 
 Every national figure below is explained, with its source or the word *assumption*, in
 SOURCES.md (same headings). Apportioning to STPs is by the approximate populations in
@@ -144,6 +145,50 @@ ESTABLISHMENT_NEW_POSTS_2020_21 = {  # group -> (vacancy headroom share of basel
 }
 
 # ---------------------------------------------------------------------------------------
+# Commissioning continuity (MODEL.md §11). Baseline intake: the starts of 2015/16, the cohort
+# that started the year before the plan. For a programme with a pipeline it is the pipeline
+# cohort that started in 2015/16 (it qualifies at the end of year d-1 of the plan); the
+# pipeline's own sources apply. New routes start from 0 and open with an allowance.
+# Nursing is commissioned by region (course capacity is regional), the rest nationally.
+# Limits (all assumptions, SOURCES.md): rise at most 25% a year, fall at most 10% a year, never
+# below 90% of the baseline intake.
+# ---------------------------------------------------------------------------------------
+MAX_RISE, MAX_FALL, FLOOR = 0.25, 0.10, 0.90
+# The training envelope: the plan's £1.3bn (DH press release) is new money on top of the training
+# HEE already commissions; the baseline intakes continued for five years at their cost per place
+# are added to it (derived: a steady intake B of a d-year course spends B x cost a year).
+PLAN_COST_GBP = 1_300_000_000
+# The IAPT courses were expanded at national pace with HEE salary support (course capacity 900 PWP
+# and 1,100 HIT places in 2016/17 against 310 and 470 trainees of 2015): they may double a year.
+# Social work placements need a practice educator each (1 student per mentor, 15% of 6,000 social
+# workers: 900); with the 500 students of the pipeline still in training in 2016/17 that leaves 400
+# places, so the 2015/16 intake the case can continue is 400, not the pipeline's 500 (derived).
+BASELINE_OVERRIDES = {"social_work_training": 400}
+RISE_OVERRIDES = {"pwp_course": 1.0, "hit_course": 1.0, "cyp_iapt_course": 1.0}
+NEW_ROUTE_OPENING = {  # programme -> (baseline intake, opening allowance, starts a year)
+    "nursing_degree_apprenticeship": (0, 100),  # route opened 2017: its 2017/18 course capacity
+    "nursing_associate_apprenticeship": (0, 300),  # first wave 2017: its 2016/17 course capacity
+    "peer_support_training": (0, 200),  # 2016/17 course capacity
+    "call_handler_training": (0, 150),  # a quarter of course capacity: new crisis line roles
+    "assistant_psychologist_entry": (0, 100),  # a quarter of course capacity
+    "support_worker_to_call_handler": (0, 75),  # a quarter of course capacity
+}
+
+# ---------------------------------------------------------------------------------------
+# Absorption and local continuity (MODEL.md §12), per staff group, every STP (assumptions).
+# Growth a year at most GROWTH_SHARE of last year's staff in post plus GROWTH_FTE per STP (so a
+# small or new service can grow); fall a year at most LOCAL_FALL of last year's staff, hard.
+# ---------------------------------------------------------------------------------------
+GROWTH_SHARE, GROWTH_FTE, LOCAL_FALL = 0.15, 5, 0.05
+ABSORPTION_OVERRIDES = {  # group -> (growth share, growth FTE per STP)
+    "iapt_hit": (0.20, 10),  # the IAPT trajectory needs ~15% a year in 2017/18
+    "iapt_pwp": (0.20, 10),
+    "nursing_associate": (0.50, 30),  # a new role from 0 in 2016/17
+    "peer_support_worker": (0.30, 10),  # 500 FTE growing towards several thousand
+    "call_handler": (0.30, 10),
+}
+
+# ---------------------------------------------------------------------------------------
 # Targets
 # ---------------------------------------------------------------------------------------
 FAMILY_TARGETS = {"traditional": 11_000, "new_role": 8_000}
@@ -190,6 +235,11 @@ def write(df: pd.DataFrame, name: str) -> None:
             out[col] = out[col].map(fmt)
     out.to_csv(HERE / name, index=False, lineterminator="\n")
     print(f"wrote {name}: {len(out)} rows")
+
+
+def _shares_as_text(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Shares written as given (fmt would round 0.25 to one decimal)."""
+    return df.assign(**{c: df[c].map(lambda v: "" if v == "" or pd.isna(v) else f"{v:g}") for c in columns})
 
 
 def main() -> None:
@@ -298,6 +348,39 @@ def main() -> None:
     targets = pd.DataFrame(rows).reindex(columns=cols)
     targets["priority"] = 1
     write(targets, "targets.csv")
+
+    # commissioning -----------------------------------------------------------------------
+    programmes = pd.read_csv(HERE / "programmes.csv").set_index("programme")
+    rows = []
+    for prog, duration in programmes["duration_years"].items():
+        if prog in NEW_ROUTE_OPENING:
+            base, opening = NEW_ROUTE_OPENING[prog]
+            rows.append({"scope": "england", "programme": prog, "baseline_intake": base, "max_rise_share": MAX_RISE,
+                         "max_fall_share": MAX_FALL, "opening_allowance": opening, "floor_share": ""})
+            continue
+        started_2015 = YEARS[int(duration) - 2] if duration >= 2 else YEARS[0]
+        base = BASELINE_OVERRIDES.get(prog, PIPELINE[(prog, started_2015)])
+        split = apportion(base, ucas, 0) if prog == "nursing_degree" else pd.Series({"england": base})
+        rows += [{"scope": scope, "programme": prog, "baseline_intake": v,
+                  "max_rise_share": RISE_OVERRIDES.get(prog, MAX_RISE),
+                  "max_fall_share": MAX_FALL, "opening_allowance": 0, "floor_share": FLOOR} for scope, v in split.items()]
+    write(_shares_as_text(pd.DataFrame(rows), ["max_rise_share", "max_fall_share", "floor_share"]), "commissioning.csv")
+
+    # budgets: the plan's £1.3bn on top of the baseline commissions continued --------------
+    cost = programmes["cost_per_place_gbp"]
+    baseline_a_year = sum(r["baseline_intake"] * cost[r["programme"]] for r in rows)
+    envelope = PLAN_COST_GBP + len(YEARS) * baseline_a_year
+    print(f"  baseline commissions £{baseline_a_year:,.0f} a year; training envelope £{envelope:,.0f}")
+    write(pd.DataFrame([{"budget": "plan_training_envelope", "scope": "england", "lever": "training",
+                         "from_year": YEARS[0], "to_year": YEARS[-1], "limit_gbp": envelope}]), "budgets.csv")
+
+    # absorption --------------------------------------------------------------------------
+    groups = pd.read_csv(HERE / "staff_groups.csv")["staff_group"]
+    rows = [{"area": "england", "staff_group": g,
+             "max_growth_share": ABSORPTION_OVERRIDES.get(g, (GROWTH_SHARE, GROWTH_FTE))[0],
+             "max_growth_fte": ABSORPTION_OVERRIDES.get(g, (GROWTH_SHARE, GROWTH_FTE))[1],
+             "max_fall_share": LOCAL_FALL, "kind": "hard", "penalty_gbp_per_fte": ""} for g in groups]
+    write(_shares_as_text(pd.DataFrame(rows), ["max_growth_share", "max_fall_share"]), "absorption.csv")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.markup import escape
 
 from optimiser.case import CaseError
-from optimiser.cli import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, CaseArg, ScenarioOpt, _load, app, err, out)
+from optimiser.cli import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, CaseArg, RunOutOpt, ScenarioOpt, _load, app, err, out,
+                           output_path)
 from optimiser.cli import _frame as _cli_frame
 
 
@@ -77,7 +78,7 @@ def _write_table(df: pd.DataFrame, folder: Path, stem: str, extra: dict | None =
 
 
 @app.command()
-def sweep(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
+def sweep(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: Optional[int] = RunOutOpt,
           set_: List[str] = typer.Option([], "--set", help="PATH=v1,v2,... or PATH=start:stop:count; the values replace "
                                                             "the case's (twice for a grid of two)"),
           scale: List[str] = typer.Option([], "--scale", help="PATH=f1,f2,...: multiply the case's values instead"),
@@ -97,7 +98,8 @@ def sweep(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
     from optimiser.analysis.sweep import parse_assignment, sweep as run_sweep
 
     _check_executor(executor, scheduler)
-    loaded = _load(case, scenario)
+    loaded = _load(case, scenario, run_out)
+    target = output_path(out_dir or _default_out(loaded, "sweep"), folder=True)
     params: dict = {}
     scaled = []
     try:
@@ -118,7 +120,6 @@ def sweep(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
         _case_error(exc)
     except ValueError as exc:
         _fail(str(exc))
-    target = out_dir or _default_out(loaded, "sweep")
     paths = _write_table(df, target, "sweep", {"case": loaded.name, "scenario": loaded.scenario,
                                                 "parameters": {k: ("scale" if k in scaled else "set") for k in params}})
     shown = list(params) + ["status", "total_cost_gbp", "shortfall_fte"] + \
@@ -129,7 +130,7 @@ def sweep(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
 
 
 @app.command()
-def tornado(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
+def tornado(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: Optional[int] = RunOutOpt,
             delta: float = typer.Option(0.1, "--delta", help="Vary each group by this share (0.1 = ±10%)"),
             hard: bool = typer.Option(False, "--hard", help="Keep hard targets hard (a variation that cannot be met "
                                                             "is infeasible) instead of elastic"),
@@ -143,11 +144,11 @@ def tornado(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
     _check_executor(executor, scheduler)
     if not 0 < delta < 1:
         _fail("--delta must be between 0 and 1, e.g. 0.1 for ±10%")
-    loaded = _load(case, scenario)
+    loaded = _load(case, scenario, run_out)
+    target = output_path(out_dir or _default_out(loaded, "tornado"), folder=True)
     with _progress("tornado") as progress:
         df = run_tornado(loaded, delta, elastic=None if hard else 1e7, executor=executor, scheduler=scheduler,
                          workers=workers, progress=progress)
-    target = out_dir or _default_out(loaded, "tornado")
     paths = _write_table(df, target, "tornado", {"case": loaded.name, "scenario": loaded.scenario, "delta": delta})
     paths += tornado_chart(df, target / "tornado", title=f"{loaded.name}: ±{delta:.0%} on each parameter group")
     show = df[["rank_cost", "group", "total_cost_low_gbp", "total_cost_high_gbp", "cost_effect_gbp", "rank_shortfall",
@@ -157,7 +158,7 @@ def tornado(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
 
 
 @app.command()
-def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
+def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: Optional[int] = RunOutOpt,
                spec: Optional[Path] = typer.Option(None, "--spec", help="Uncertainty YAML [default: CASE/uncertainty.yaml]"),
                draws: Optional[int] = typer.Option(None, "--draws", help="Number of draws [default: the spec's]"),
                out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the draws and summary "
@@ -169,7 +170,8 @@ def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
     from optimiser.analysis.montecarlo import load_spec, run_montecarlo
 
     _check_executor(executor, scheduler)
-    loaded = _load(case, scenario)
+    loaded = _load(case, scenario, run_out)
+    target = output_path(out_dir or _default_out(loaded, "montecarlo"), folder=True)
     spec_path = spec or case / "uncertainty.yaml"
     if not spec_path.is_file():
         _fail(f"no uncertainty file {spec_path}; give one with --spec (format: README, 'Monte Carlo')")
@@ -179,7 +181,6 @@ def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
         _fail(str(exc))
     if draws is not None and draws < 1:
         _fail("--draws must be at least 1")
-    target = out_dir or _default_out(loaded, "montecarlo")
     try:
         with _progress("draws") as progress:
             result = run_montecarlo(loaded, parsed, target, draws=draws, executor=executor, scheduler=scheduler,

@@ -17,6 +17,7 @@ Executors:
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import uuid
 from contextlib import contextmanager
@@ -57,9 +58,26 @@ def worker_model(job: Job):
 
 def _init_process(job: Job) -> None:
     global _process_job
+    _die_with_parent()
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     _process_job = job
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when the process that started it dies, even by ``kill -9``
+    (prctl PR_SET_PDEATHSIG), so a stopped sweep or Monte Carlo leaves no solver running."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except OSError:
+        return
+    if os.getppid() == 1:  # the parent died before the call above
+        os._exit(1)
 
 
 def _process_call(fn: Callable, task: Any) -> Any:

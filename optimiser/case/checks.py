@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from optimiser.case.config import CaseConfig
-from optimiser.case.problems import Problem
+from optimiser.case.problems import MAX_PER_FILE, Problem
 from optimiser.case.tables import NATIONAL, TABLES, split_list
 from optimiser.case.years import parse_year
 
@@ -28,12 +28,17 @@ def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame], incomplete: 
 
     for name, df in tables.items():
         dup = df.duplicated(list(TABLES[name].keys), keep="first")
-        for _, row in df[dup].iterrows():
+        for _, row in df[dup].head(MAX_PER_FILE).iterrows():
             key = ", ".join(f"{k}={row[k]}" for k in TABLES[name].keys if row[k] is not None)
             problems.append(_at(row, f"duplicate key ({key}); each key may appear once", TABLES[name].keys[0]))
 
+    empty = {name for name in ("regions", "stps", "staff_groups")
+             if name in tables and tables[name].empty and name not in incomplete}
+    for name in sorted(empty):
+        problems.append(Problem(getattr(config.tables, name), "has no rows; expected at least one row"))
+
     def codes(name: str) -> set | None:  # None: some rows were left out, so the codes are not all known
-        return None if name in incomplete else set(tables[name][TABLES[name].keys[0]])
+        return None if name in incomplete | empty else set(tables[name][TABLES[name].keys[0]])
 
     regions, stps, groups = codes("regions"), codes("stps"), codes("staff_groups")
     programmes, sources = codes("programmes"), codes("recruitment_sources")
@@ -46,8 +51,11 @@ def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame], incomplete: 
         if df is None or known is None:
             return
         bad = ~df[column].isin(known) & (df[column].notna() | (not optional))
-        for _, row in df[bad].iterrows():
+        for _, row in df[bad].head(MAX_PER_FILE).iterrows():  # CaseError lists at most these per file
             problems.append(_at(row, f"unknown {what}; expected one of {_few(known)}", column, row[column]))
+        if bad.sum() > MAX_PER_FILE:
+            problems.append(Problem(str(df["_file"].iat[0]), f"and {int(bad.sum()) - MAX_PER_FILE:,} more rows with an "
+                                                            f"unknown {what}", column=column))
 
     refs("stps", "region", regions, "region")
     refs("baseline_workforce", "stp", stps, "STP")
@@ -119,9 +127,39 @@ def _check_absorption(tables: dict[str, pd.DataFrame]) -> list[Problem]:
                 "penalty_gbp_per_fte", row["penalty_gbp_per_fte"]) for _, row in df[bad].iterrows()]
 
 
+def _upskilling_cycle(progs: pd.DataFrame) -> list[Problem]:
+    """Upskilling routes that lead back to where they start (A→B→A): the LP could move staff round and
+    round, so a case may not have them (cases/README.md)."""
+    routes = progs[progs["source_group"].notna() & (progs["source_group"] != progs["staff_group"])]
+    step = {}
+    for _, row in routes.iterrows():
+        step.setdefault(row["source_group"], []).append(row)
+    for start in sorted(step):
+        path, stack = [], [(start, iter(step[start]))]
+        on_path = {start}
+        while stack:
+            group, rows = stack[-1]
+            row = next(rows, None)
+            if row is None:
+                stack.pop()
+                on_path.discard(group)
+                path = path[:-1]
+                continue
+            target = row["staff_group"]
+            if target == start:
+                names = " → ".join([r["programme"] for r in path] + [row["programme"]])
+                return [_at(row, f"upskilling routes make a cycle back to {start} ({names}): staff could be moved "
+                                 "round it; remove one direction", "source_group", row["source_group"])]
+            if target in step and target not in on_path:
+                path = path + [row]
+                on_path.add(target)
+                stack.append((target, iter(step[target])))
+    return []
+
+
 def _check_programmes(tables: dict[str, pd.DataFrame], first: int, last: int) -> list[Problem]:
-    problems = []
     progs = tables["programmes"]
+    problems = _upskilling_cycle(progs)
     for _, row in progs.iterrows():
         if row["source_group"] is not None and row["source_group"] == row["staff_group"]:
             problems.append(_at(row, "the source group must differ from the group the programme qualifies into",

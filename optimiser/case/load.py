@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +17,7 @@ from optimiser.case.broadcast import area_members, broadcast
 from optimiser.case.changes import Change, apply_setting, apply_table_change, parse_changes
 from optimiser.case.checks import check_case, check_resolved
 from optimiser.case.config import CaseConfig
+from optimiser.case.files import check_path, load_yaml, read_text
 from optimiser.case.problems import CaseError, Problem
 from optimiser.case.rows import ORIGIN, read_csv, validate_rows
 from optimiser.case.tables import TABLES
@@ -85,12 +87,14 @@ class Case:
         return replace(self, config=config, tables=tables, changes=self.changes + tuple(parsed.changes))
 
 
-def load_case(path: str | Path, scenario: str | None = None) -> Case:
+def load_case(path: str | Path, scenario: str | None = None, run_out_years: int | None = None) -> Case:
     """Read, validate and resolve a case folder, optionally with a named scenario.
 
     Args:
         path: the case folder (holding case.yaml).
         scenario: name of a file ``scenarios/NAME.yaml`` in the folder.
+        run_out_years: instead of case.yaml's ``run_out_years`` (MODEL.md §13); 0 plans the target
+            years alone (quicker, but prices nothing after them).
 
     Raises:
         CaseError: listing every problem found, each with its file, row and column.
@@ -100,6 +104,8 @@ def load_case(path: str | Path, scenario: str | None = None) -> Case:
     raw = _read_yaml(folder / "case.yaml", "case.yaml", problems)
     if raw is None:
         raise CaseError(problems)
+    if run_out_years is not None and isinstance(raw, dict):
+        raw = {**raw, "run_out_years": run_out_years}
     try:
         config = CaseConfig.model_validate(raw)
     except ValidationError as exc:
@@ -108,7 +114,7 @@ def load_case(path: str | Path, scenario: str | None = None) -> Case:
     tables: dict[str, pd.DataFrame] = {}
     incomplete: set[str] = set()  # tables with rows left out for bad cells
     for name, spec in TABLES.items():
-        df, found = read_csv(folder, getattr(config.tables, name), spec)
+        df, found = read_csv(folder, getattr(config.tables, name), spec, name in config.tables.model_fields_set)
         problems += found
         if df is not None:
             tables[name], found = validate_rows(df, spec)
@@ -128,6 +134,11 @@ def load_case(path: str | Path, scenario: str | None = None) -> Case:
     changes: tuple[Change, ...] = ()
     if scenario is not None:
         file = f"scenarios/{scenario}.yaml"
+        if not _SCENARIO_NAME.fullmatch(scenario):
+            available = ", ".join(list_scenarios(folder)) or "none"
+            raise CaseError([Problem("--scenario", "a scenario is named by its file in the case's scenarios/ folder, "
+                                                   f"without folders or '..'; scenarios available: {available}",
+                                     value=scenario[:80])])
         data = _read_yaml(folder / file, file, problems)
         if data is None:
             raise CaseError(problems)
@@ -182,15 +193,23 @@ def _apply(config: CaseConfig, tables: dict[str, pd.DataFrame], changes: list[Ch
     return new_config, _resolve(new_config, tables)
 
 
+#: A scenario's name: its file's stem in scenarios/, never a path.
+_SCENARIO_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
 def _read_yaml(path: Path, file: str, problems: list[Problem]) -> Any:
-    if not path.is_file():
-        problems.append(Problem(file, "file not found" + (
-            "; a case folder needs case.yaml" if file == "case.yaml" else
-            f"; scenarios available: {', '.join(list_scenarios(path.parent.parent)) or 'none'}")))
+    folder = path.parent if file == "case.yaml" else path.parent.parent
+    what = ("a case folder needs case.yaml" if file == "case.yaml" else
+            f"scenarios available: {', '.join(list_scenarios(folder)) or 'none'}")
+    refused = check_path(folder, file, what)
+    if refused is None:
+        text, refused = read_text(path, file)
+    if refused is not None:
+        problems.append(refused)
         return None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        data = load_yaml(text)
+    except yaml.YAMLError as exc:
         problems.append(Problem(file, f"could not be read as YAML: {exc}"))
         return None
     if not isinstance(data, dict):

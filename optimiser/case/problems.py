@@ -4,6 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+#: Longest value echoed in a message (characters), and most problems listed per file.
+MAX_SHOWN = 80
+MAX_PER_FILE = 200
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a case.
@@ -30,6 +35,8 @@ class Problem:
             where += f", column '{self.column}'"
         value = self.value.item() if hasattr(self.value, "item") else self.value  # numpy scalar -> plain number
         shown = "" if value is None else f": {value!r}"
+        if len(shown) > MAX_SHOWN:  # a value of millions of characters is shown by its start and length
+            shown = f"{shown[:MAX_SHOWN]}… ({len(str(value)):,} characters)"
         return f"{where}{shown} — {self.expected}"
 
 
@@ -37,5 +44,22 @@ class CaseError(Exception):
     """A case that cannot be used; carries every problem found."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = list({str(p): p for p in problems}.values())  # each problem once, in order found
+        self.problems = _capped(list({str(p): p for p in problems}.values()))  # each once, in order found
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """The first ``MAX_PER_FILE`` problems at rows of each file, then one line counting the rest (problems
+    about a whole file are always kept)."""
+    seen: dict[str, int] = {}
+    kept = []
+    for p in problems:
+        if p.row is None:
+            kept.append(p)
+            continue
+        seen[p.file] = seen.get(p.file, 0) + 1
+        if seen[p.file] <= MAX_PER_FILE:
+            kept.append(p)
+    kept += [Problem(file, f"and {n - MAX_PER_FILE:,} more problems in this file (the first {MAX_PER_FILE} are listed)")
+             for file, n in seen.items() if n > MAX_PER_FILE]
+    return kept

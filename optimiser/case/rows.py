@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 
+from optimiser.case.files import check_path, parse_csv, read_text
 from optimiser.case.problems import Problem
 from optimiser.case.tables import TableSpec
 
@@ -15,41 +16,47 @@ ORIGIN = ["_file", "_row"]
 _ADAPTERS: dict[type, TypeAdapter] = {}
 
 
-def read_csv(folder: Path, file: str, spec: TableSpec) -> tuple[pd.DataFrame | None, list[Problem]]:
+def read_csv(folder: Path, file: str, spec: TableSpec, named: bool = False) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Read one table as text, checking that the file and its columns exist.
 
+    ``named``: case.yaml names the file, so it must exist even if the table is optional.
     Returns the raw cells (all strings, blanks as ``""``) with origin columns, or ``None``
     when the table cannot be read.
     """
     path = folder / file
-    if not path.is_file():
-        if spec.required:
-            return None, [Problem(file, f"file not found; the '{spec.name}' table is required")]
+    if not path.exists() and not path.is_symlink() and not spec.required and not named:
         return None, []
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig",
-                         skip_blank_lines=False)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        return None, [Problem(file, f"could not be read as CSV: {exc}".strip())]
-    df.columns = [c.strip() for c in df.columns]
+    why = ("the '{}' table is required" if spec.required else "case.yaml names it for the '{}' table "
+           "(tables.{}); fix the name, or remove the line to leave the table out").format(spec.name, spec.name)
+    refused = check_path(folder, file, why)
+    if refused is not None:
+        return None, [refused]
+    text, refused = read_text(path, file)
+    if refused is not None:
+        return None, [refused]
+    header, rows, problems = parse_csv(text, file)
+    if header is None:
+        return None, problems
     fields = spec.row.model_fields
-    problems = [
+    problems += [
         Problem(file, f"column missing; the '{spec.name}' table needs it ({fields[c].description})", column=c)
         for c, f in fields.items()
-        if f.is_required() and c not in df.columns
+        if f.is_required() and c not in header
     ]
     problems += [
         Problem(file, f"unknown column; expected one of: {', '.join(fields)}", column=c)
-        for c in df.columns
+        for c in header
         if c not in fields
     ]
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    problems += [Problem(file, "column given twice", column=c) for c in duplicated]
     if problems:
         return None, problems
+    df = pd.DataFrame([cells for _, cells in rows], columns=header, dtype=object).astype(str) if rows else \
+        pd.DataFrame(columns=header, dtype=str)
     df["_file"] = file
-    df["_row"] = range(2, len(df) + 2)  # line numbers as a spreadsheet shows them; header is line 1
-    # blank lines (or only commas) are skipped, keeping the line numbers of the rows after them
-    filled = [bool("".join(v for v in cells if isinstance(v, str)).strip()) for cells in df.drop(columns=ORIGIN).to_numpy()]
-    return df[pd.Series(filled, index=df.index, dtype=bool)].reset_index(drop=True), []
+    df["_row"] = [line for line, _ in rows]  # line numbers as a spreadsheet shows them; header is line 1
+    return df, []
 
 
 def validate_rows(df: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, list[Problem]]:

@@ -26,6 +26,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
+from optimiser.export.solution import remove_stale_temp_files
 from optimiser.model.lp import LinearProgram
 
 FORMATS = {"mps": ".mps", "lp": ".lp"}
@@ -132,8 +133,9 @@ def write_model(lp: LinearProgram, path, format: str | None = None) -> Path:
         raise ValueError(f"format must be one of {sorted(FORMATS)}, not {format!r}")
     h = highs_model(lp)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(path)
     # HiGHS picks the format from the suffix, so the temporary file carries the right one
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=FORMATS[format], dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=FORMATS[format], dir=path.parent)
     os.close(fd)
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual permissions

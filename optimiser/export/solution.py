@@ -5,6 +5,7 @@ Long tables are lists of records in the LP's fixed order. Every float is rounded
 """
 from __future__ import annotations
 
+import glob
 import json
 import math
 import os
@@ -413,9 +414,14 @@ def solution_json(sol) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half of one."""
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half of one.
+
+    The text goes to ``.NAME.PID.*`` beside ``path`` first; such files left by a process that was killed
+    (``kill -9``) are removed by the next write to ``path``.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    remove_stale_temp_files(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -425,3 +431,21 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_stale_temp_files(path: Path) -> None:
+    """Delete ``write_atomic``'s temp files for ``path`` whose writing process no longer runs."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        pid = tmp.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
