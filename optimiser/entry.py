@@ -15,8 +15,12 @@ def main() -> None:
 
         run()
     except KeyboardInterrupt:
+        # straight out: an interpreter shutdown could meet the interrupt again (a solver's own handler) and
+        # end by the signal (-2) instead of 130. Outputs are written atomically, so nothing is half-written.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         sys.stderr.write("interrupted\n")
-        sys.exit(EXIT_INTERRUPTED)
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         _quiet_pipe()
     finally:  # the work is done: a Ctrl-C while Python shuts down must not print a traceback either
