@@ -1,7 +1,6 @@
 """The ``optimiser`` command line: a thin layer over the Python API."""
 from __future__ import annotations
 
-import errno
 import sys
 from pathlib import Path
 from typing import Literal, Optional
@@ -425,11 +424,7 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, BrokenPipeError):
-        raise  # optimiser.entry exits 130, or quietly for a closed pipe
-    except OSError as exc:
-        if exc.errno == errno.EPIPE:
-            raise BrokenPipeError from None
-        _internal_error(exc)
+        raise  # optimiser.entry exits 130, or quietly for a closed pipe (an OSError with EPIPE is one)
     except Exception as exc:  # noqa: BLE001 - last resort for bugs, reported plainly
         _internal_error(exc)
     sys.exit(code if isinstance(code, int) else EXIT_OK)

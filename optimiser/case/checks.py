@@ -131,29 +131,27 @@ def _upskilling_cycle(progs: pd.DataFrame) -> list[Problem]:
     """Upskilling routes that lead back to where they start (A→B→A): the LP could move staff round and
     round, so a case may not have them (cases/README.md)."""
     routes = progs[progs["source_group"].notna() & (progs["source_group"] != progs["staff_group"])]
-    step = {}
+    step: dict[str, list] = {}
     for _, row in routes.iterrows():
         step.setdefault(row["source_group"], []).append(row)
+
+    def back_to(start: str, group: str, path: list, seen: set) -> list | None:
+        for row in step.get(group, []):
+            if row["staff_group"] == start:
+                return path + [row]
+            if row["staff_group"] not in seen:
+                seen.add(row["staff_group"])
+                found = back_to(start, row["staff_group"], path + [row], seen)
+                if found:
+                    return found
+        return None
+
     for start in sorted(step):
-        path, stack = [], [(start, iter(step[start]))]
-        on_path = {start}
-        while stack:
-            group, rows = stack[-1]
-            row = next(rows, None)
-            if row is None:
-                stack.pop()
-                on_path.discard(group)
-                path = path[:-1]
-                continue
-            target = row["staff_group"]
-            if target == start:
-                names = " → ".join([r["programme"] for r in path] + [row["programme"]])
-                return [_at(row, f"upskilling routes make a cycle back to {start} ({names}): staff could be moved "
-                                 "round it; remove one direction", "source_group", row["source_group"])]
-            if target in step and target not in on_path:
-                path = path + [row]
-                on_path.add(target)
-                stack.append((target, iter(step[target])))
+        found = back_to(start, start, [], {start})
+        if found:
+            names = " → ".join(r["programme"] for r in found)
+            return [_at(found[-1], f"upskilling routes make a cycle back to {start} ({names}): staff could be moved "
+                                   "round it; remove one direction", "source_group", found[-1]["source_group"])]
     return []
 
 

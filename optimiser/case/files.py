@@ -32,10 +32,9 @@ def check_path(folder: Path, file: str, what: str) -> Problem | None:
         resolved, root = path.resolve(), folder.resolve()
     except (OSError, RuntimeError) as exc:  # a symlink loop
         return Problem(file, f"cannot be resolved: {exc}")
-    if path.is_symlink() or resolved != root / Path(file):
-        if not resolved.is_relative_to(root):
-            return Problem(file, f"{what} is a link to {resolved}, outside the case folder; copy the file into the "
-                                 "case folder instead (links out of a case are refused)")
+    if not resolved.is_relative_to(root):  # only a link can lead out, the path itself has no '..'
+        return Problem(file, f"{what} is a link to {resolved}, outside the case folder; copy the file into the "
+                             "case folder instead (links out of a case are refused)")
     if path.is_dir():
         return Problem(file, f"is a folder; {what} must be a file")
     if not path.exists():
