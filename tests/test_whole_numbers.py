@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from optimiser.model.build import build_lp
 from optimiser.solvers.base import ModelArrays, solve_lp
@@ -64,7 +65,7 @@ def test_nearest_whole_decisions_round_a_relaxed_cohort_by_hand(starts, expect):
 
 
 def test_start_plan_is_feasible_and_whole():
-    x, how = start_plan(one_cohort(), SolverSettings(name="cp-sat"))
+    start = start_plan(one_cohort()); x, how = start.x, start.how
     # relaxation: x = 13.733 (y = 0.27) costs 13.733; nearest whole cohort: x = 14, y = 1, then r = 0
     assert x == pytest.approx([14.0, 1.0, 0.0], abs=1e-9)
     assert "£14.00" in how
@@ -80,3 +81,51 @@ def test_cp_sat_on_the_fixture_cohort_case_matches_highs(tmp_path):
     assert exact.objective <= sat.objective <= exact.objective * (1 + 1e-5)
     j = np.flatnonzero(model.integrality)
     assert np.all(np.abs(sat.x[j] - np.round(sat.x[j])) < 1e-9)
+
+
+def mentor_limited() -> ModelArrays:
+    """Columns: starts x (whole), recruits r (FTE, £5 each), mentor time m (FTE, at least 0.1).
+    min x + 5 r  s.t.  x + r ≥ 11.6 (FTE needed),  x + m ≤ 10.7 (mentor capacity).
+
+    By hand: the LP relaxation takes x = 10.6 (m at its least), r = 1.0: £15.60. The nearest whole
+    x = 11 breaks the mentor row by 0.4 (11 + 0.1 > 10.7), a row the rounding cannot see (it holds
+    the continuous m). Mended: x ≤ 10, so x = 10, r = 1.6: £18.00, which is also the MIP optimum
+    (every whole x ≤ 10 and x = 10 is cheapest)."""
+    a = sp.csc_matrix(np.array([[1.0, 1.0, 0.0], [1.0, 0.0, 1.0]]))
+    return ModelArrays(np.array([1.0, 5.0, 0.0]), np.array([0.0, 0.0, 0.1]), np.full(3, np.inf),
+                       np.array([True, False, False]), np.array([11.6, -np.inf]), np.array([np.inf, 10.7]), a,
+                       column_year=np.array([0, 0, 0]))
+
+
+def test_a_rounding_that_breaks_a_limit_is_mended_by_hand():
+    start = start_plan(mentor_limited())
+    assert start.lp_bound == pytest.approx(15.6)
+    assert start.x == pytest.approx([10.0, 1.6, 0.1])
+    assert "1 re-roundings" in start.how and "£18.00" in start.how
+
+
+def test_a_start_within_the_gap_of_the_lp_bound_ends_the_mip_without_branch_and_bound():
+    # start £18.00 against the LP bound £15.60: 13.3% apart
+    loose = solve_lp(mentor_limited(), SolverSettings(name="highs", mip_gap=0.2))
+    assert loose.status == "optimal" and "branch and bound was not needed" in loose.message
+    assert loose.objective == pytest.approx(18.0) and loose.best_bound == pytest.approx(15.6)
+    tight = solve_lp(mentor_limited(), SolverSettings(name="highs", mip_gap=0.01))
+    assert tight.status == "optimal" and "branch and bound was not needed" not in tight.message
+    assert tight.objective == pytest.approx(18.0) and tight.best_bound == pytest.approx(18.0)
+
+
+def test_relax_and_fix_goes_year_by_year():
+    """Two years of starts x1 (£1) and x2 (£1.10), whole, and recruits r (£10): x1 + x2 + r ≥ 21.
+    Year 1's mentors allow x1 + m1 ≤ 10.5 (m1 ≥ 0); year 2's allow x2 + m2 ≤ 11.5 (m2 ≥ 0).
+    Relaxation: x1 = 10.5 (the cheaper), x2 = 10.5: £22.05. Year 1 is fixed first at a whole number
+    ≤ 10 (11 breaks its mentor row); the re-solve then moves year 2 up to 11, so no recruits are
+    needed: £10 + £12.10 = £22.10, the MIP optimum. Rounding both years at once from the
+    relaxation would give x2 = 10 or 11 with nothing to say which."""
+    a = sp.csc_matrix(np.array([[1.0, 1.0, 1.0, 0, 0], [1.0, 0, 0, 1.0, 0], [0, 1.0, 0, 0, 1.0]]))
+    model = ModelArrays(np.array([1.0, 1.1, 10.0, 0, 0]), np.zeros(5), np.full(5, np.inf),
+                        np.array([True, True, False, False, False]), np.array([21.0, -np.inf, -np.inf]),
+                        np.array([np.inf, 10.5, 11.5]), a, column_year=np.array([0, 1, -1, 0, 1]))
+    start = start_plan(model)
+    assert start.x[:3] == pytest.approx([10.0, 11.0, 0.0])
+    assert start.lp_bound == pytest.approx(22.05)
+    assert float(model.cost @ start.x) == pytest.approx(22.1)

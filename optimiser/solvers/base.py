@@ -127,7 +127,9 @@ class ModelArrays:
     """The arrays of an LP or MIP: minimise ``cost @ x`` s.t. ``row_lower <= A x <= row_upper``,
     ``col_lower <= x <= col_upper``, ``x[j]`` integer where ``integrality[j]``.
 
-    It has the attribute names of :class:`LinearProgram`, so a backend takes either.
+    It has the attribute names of :class:`LinearProgram`, so a backend takes either. For a MIP,
+    ``column_year`` gives each column's year (0 for the first; -1 where a column has none), so that a
+    start can be found year by year.
     """
 
     cost: np.ndarray
@@ -137,13 +139,18 @@ class ModelArrays:
     row_lower: np.ndarray
     row_upper: np.ndarray
     a: sp.csc_matrix
+    column_year: np.ndarray | None = None
 
     @classmethod
     def of(cls, lp: LinearProgram | ModelArrays) -> ModelArrays:
         if isinstance(lp, ModelArrays):
             return lp
-        return cls(lp.cost, lp.col_lower, lp.col_upper, lp.integrality.astype(bool), lp.row_lower, lp.row_upper,
-                   lp.matrix())
+        integrality = lp.integrality.astype(bool)
+        year = None
+        if integrality.any():
+            labels = lp.column_labels()["year"].fillna("").to_numpy(str)
+            year = np.where(labels == "", -1, np.searchsorted(np.unique(labels[labels != ""]), labels))
+        return cls(lp.cost, lp.col_lower, lp.col_upper, integrality, lp.row_lower, lp.row_upper, lp.matrix(), year)
 
     @property
     def num_col(self) -> int:

@@ -279,9 +279,9 @@ class CpSatSolver(_ORToolsBackend):
     def build(self) -> mbh.ModelBuilderHelper:
         from optimiser.solvers.whole_numbers import start_plan, whole_number_model
 
-        start, how = start_plan(self.model, self.settings)
-        self.note = f"CP-SAT on the whole-number model; {how}"
-        self.whole = whole_number_model(self.model, start)
+        start = start_plan(self.model, self.settings.time_limit_seconds)
+        self.note = f"CP-SAT on the whole-number model; {start.how}"
+        self.whole = whole_number_model(self.model, start.x)
         w = self.whole
         builder = model_builder(w.col_lower, w.col_upper, w.cost, w.row_lower, w.row_upper, w.matrix,
                                 np.arange(w.unit.size))

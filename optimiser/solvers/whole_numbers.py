@@ -21,23 +21,29 @@ CP-SAT's plan satisfies each original row to within those bands (well under 0.01
 then fixes its whole-cohort decisions and re-solves the LP with GLOP (``solve_lp``), so the
 reported plan is exact.
 
-:func:`start_plan` gives CP-SAT a feasible start, as MIP solvers use: GLOP solves the LP
-relaxation; a small CP-SAT model picks the whole-number values of the integer columns nearest
-(in total absolute difference) to the relaxation's that satisfy every row holding only integer
-columns (for whole cohorts: a cohort runs with at least its minimum, or not at all); GLOP then
-re-solves the LP with those fixed.
+:func:`start_plan` gives CP-SAT and HiGHS a feasible start, as MIP solvers use: relax and fix, year
+by year. HiGHS solves the LP relaxation; a small CP-SAT model picks whole-number values of the
+integer columns nearest (in total absolute difference) to the LP's that satisfy every row holding
+only integer columns (for whole cohorts: a cohort runs with at least its minimum, or not at all;
+commissioning ramps); the first year's values are fixed and the LP re-solved, and so on to the last
+year. Where fixing a year breaks a limit the LP's continuous columns cannot absorb (a mentor limit in
+a small STP, say), the LP with slack on every row names the broken rows, and that year's starts in
+them are rounded towards the LP's value (down where the row is over, up where it is under) and the
+year tried again.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 from ortools.linear_solver.python import model_builder_helper as mbh
 
-from optimiser.case.config import SolverSettings
 from optimiser.solvers.base import ModelArrays
-from optimiser.solvers.ortools_backend import GlopSolver, model_builder
+from optimiser.solvers.highs import LP_OPTIONS
+from optimiser.solvers.ortools_backend import model_builder
 
 #: FTE per unit of a continuous column in the whole-number model
 FTE_UNIT = 1e-4
@@ -150,19 +156,166 @@ def _max_bound(model: ModelArrays, j: np.ndarray) -> float:
     return max(float(finite.max(initial=0.0)), COLUMN_CAP_FTE) * PROJECTION_SCALE * 10
 
 
-def start_plan(model: ModelArrays, settings: SolverSettings) -> tuple[np.ndarray | None, str]:
-    """A feasible plan to start CP-SAT from (see the module notes), and how it was found."""
-    lp = settings.model_copy(update={"name": "glop", "mip_gap": None, "time_limit_seconds": None})
-    relaxed = GlopSolver(replace(model, integrality=np.zeros_like(model.integrality)), lp).solve()
-    if relaxed.status != "optimal":
-        return None, f"no start: the LP relaxation ended '{relaxed.status}'"
-    whole = nearest_whole_decisions(model, relaxed.x)
-    if whole is None:
-        return None, "no start: no whole-number decisions satisfy the integer rows near the LP relaxation"
-    x = relaxed.x.copy()
-    x[np.flatnonzero(model.integrality)] = whole
-    fixed = GlopSolver(model.with_integers_fixed(x), lp).solve()
-    if fixed.status != "optimal":
-        return None, (f"no start: the LP relaxation's nearest whole-cohort decisions left an LP that ended "
-                      f"'{fixed.status}'")
-    return fixed.x, f"start from the LP relaxation's nearest whole-cohort decisions: £{fixed.objective:,.2f}"
+#: longest wait for one rounding of the integer columns (s)
+PROJECTION_SECONDS = 30.0
+#: re-roundings of one year's whole-cohort decisions after they broke a limit, before giving up
+MAX_REPAIRS = 10
+#: slack (row units) above which the elastic LP counts a row as broken
+BROKEN = 1e-7
+
+
+class _RelaxedLp:
+    """The LP relaxation in HiGHS, re-solved warm as integer columns are fixed; beside it the same LP
+    with slack on every row (``A x + s⁺ - s⁻``, minimise Σ s), which names the rows a fixing broke."""
+
+    def __init__(self, model: ModelArrays, seconds: float | None):
+        self.deadline = None if seconds is None else time.perf_counter() + seconds
+        a = model.matrix()
+        n, k = model.num_row, model.num_col
+        self.k = k
+        self.lp = _highs(model.cost, model.col_lower, model.col_upper, model.row_lower, model.row_upper, a)
+        elastic = sp.hstack([a, sp.identity(n), -sp.identity(n)]).tocsc()
+        self.elastic = _highs(np.r_[np.zeros(k), np.ones(2 * n)], np.r_[model.col_lower, np.zeros(2 * n)],
+                              np.r_[model.col_upper, np.full(2 * n, np.inf)], model.row_lower, model.row_upper, elastic)
+
+    def solve(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray | None:
+        """The LP's optimal plan with ``cols`` bounded as given; None if it has none."""
+        self.lp.changeColsBounds(cols.size, cols.astype(np.int32), lower, upper)
+        self._run(self.lp)
+        self.lp.setOptionValue("presolve", "off")  # later runs start from this basis
+        if self.lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return np.asarray(self.lp.getSolution().col_value)
+
+    def seconds_left(self) -> float:
+        return np.inf if self.deadline is None else self.deadline - time.perf_counter()
+
+    def _run(self, h: highspy.Highs) -> None:
+        if self.seconds_left() <= 0:
+            raise TimeoutError
+        if self.deadline is not None:
+            h.setOptionValue("time_limit", self.seconds_left())
+        h.run()
+        if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+            raise TimeoutError
+
+    def unfix(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        self.lp.changeColsBounds(cols.size, cols.astype(np.int32), lower, upper)
+
+    def broken_rows(self, cols: np.ndarray, integer: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                    a: sp.csc_matrix) -> tuple[np.ndarray, np.ndarray]:
+        """Rows holding ``cols`` that must break with the ``integer`` columns bounded as given (slack
+        is allowed on the rows holding ``cols`` only), and for each +1 if its activity is too low, -1 if too high; no rows if
+        breaking only those rows cannot make the plan feasible."""
+        n = a.shape[0]
+        holds = np.zeros(n, bool)
+        holds[a[:, cols].indices] = True
+        slack = np.r_[np.arange(self.k, self.k + 2 * n)].astype(np.int32)
+        room = np.where(np.r_[holds, holds], np.inf, 0.0)
+        self.elastic.changeColsBounds(slack.size, slack, np.zeros(slack.size), room)
+        self.elastic.changeColsBounds(integer.size, integer.astype(np.int32), lower, upper)
+        self._run(self.elastic)
+        if self.elastic.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return np.zeros(0, np.int64), np.zeros(0)
+        v = np.asarray(self.elastic.getSolution().col_value)
+        under, over = v[self.k:self.k + n], v[self.k + n:]
+        rows = np.flatnonzero((under > BROKEN) | (over > BROKEN))
+        return rows, under[rows] - over[rows]
+
+
+def _highs(cost, col_lower, col_upper, row_lower, row_upper, a: sp.csc_matrix) -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    for name, value in LP_OPTIONS.items():
+        h.setOptionValue(name, value)
+    h.passModel(a.shape[1], a.shape[0], a.nnz, int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMinimize),
+                0.0, cost, col_lower, col_upper, row_lower, row_upper, a.indptr.astype(np.int32),
+                a.indices.astype(np.int32), a.data, np.zeros(a.shape[1], np.int32))
+    return h
+
+
+@dataclass(frozen=True)
+class StartPlan:
+    """A feasible plan to start a MIP solver from (None if none was found), how it was found, and
+    the LP relaxation's cost (£): a lower bound on every whole-cohort plan's cost."""
+
+    x: np.ndarray | None
+    how: str
+    lp_bound: float | None = None
+
+    def within_gap(self, cost: np.ndarray, gap: float) -> bool:
+        """Whether the start's cost is proven within the relative ``gap`` of the best plan."""
+        if self.x is None or self.lp_bound is None:
+            return False
+        value = float(cost @ self.x)
+        return value - self.lp_bound <= gap * max(abs(value), 1e-9)
+
+
+def start_plan(model: ModelArrays, seconds: float | None = None) -> StartPlan:
+    """A feasible plan to start a MIP solver from (relax and fix, year by year: see the module
+    notes), looked for for at most ``seconds``."""
+    relaxed = _RelaxedLp(model, seconds)
+    try:
+        return _relax_and_fix(model, relaxed)
+    except TimeoutError:
+        return StartPlan(None, "no start: the time limit was reached while looking for one")
+
+
+def _relax_and_fix(model: ModelArrays, relaxed: _RelaxedLp) -> StartPlan:
+    j = np.flatnonzero(model.integrality)
+    lower, upper = model.col_lower.copy(), model.col_upper.copy()
+    x = relaxed.solve(j, lower[j], upper[j])
+    if x is None:
+        return StartPlan(None, "no start: the LP relaxation has no optimal plan")
+    bound = float(model.cost @ x)
+    year = model.column_year[j] if model.column_year is not None else np.zeros(j.size, np.int64)
+    a_cols = model.matrix().tocsc()
+    a = a_cols.tocsr()
+    repairs = 0
+    for y in np.unique(year):
+        now = year == y
+        cols = j[now]
+        for _ in range(MAX_REPAIRS + 1):
+            whole = nearest_whole_decisions(replace(model, col_lower=lower, col_upper=upper), x,
+                                            min(PROJECTION_SECONDS, relaxed.seconds_left()))
+            if whole is None:
+                return StartPlan(None, "no start: no whole-number decisions satisfy the integer rows near the LP "
+                                       "relaxation", bound)
+            fixed = relaxed.solve(cols, whole[now], whole[now])
+            if fixed is not None:
+                x, lower[cols], upper[cols] = fixed, whole[now], whole[now]
+                break
+            trial_lower, trial_upper = lower[j], upper[j]
+            trial_lower[now] = trial_upper[now] = whole[now]
+            rows, shortfall = relaxed.broken_rows(cols, j, trial_lower, trial_upper, a_cols)
+            relaxed.unfix(cols, lower[cols], upper[cols])
+            if not _mend(a, rows, shortfall, cols, whole[now], x, lower, upper):
+                return StartPlan(None, f"no start: fixing year {y + 1}'s whole-cohort decisions broke limits that "
+                                       "rounding that year's starts towards the LP relaxation does not mend", bound)
+            repairs += 1
+        else:
+            return StartPlan(None, f"no start: year {y + 1}'s whole-cohort decisions still broke a limit after "
+                                   f"{MAX_REPAIRS} re-roundings", bound)
+    return StartPlan(x, f"start from the LP relaxation fixed year by year ({repairs} re-roundings after a broken "
+                        f"limit): £{float(model.cost @ x):,.2f}, LP relaxation £{bound:,.2f}", bound)
+
+
+def _mend(a: sp.csr_matrix, rows: np.ndarray, shortfall: np.ndarray, cols: np.ndarray, trial: np.ndarray,
+          x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> bool:
+    """Bound this year's integer columns in the broken rows so that the next rounding mends them: a
+    column whose rise would raise a row that is too low (or lower one too high) is held at or above
+    the LP's value ``x`` rounded up and its ``trial`` value moved by what the row lacks; one that
+    would move the row the wrong way is held at or below, likewise. False if no bound changed."""
+    sub = a[rows][:, cols].tocoo()
+    need = shortfall[sub.row] / sub.data  # the change in the column, alone, that mends the row
+    changed = False
+    for c, t, d in zip(cols[sub.col], trial[sub.col], need):
+        if d > 0:
+            bound = max(np.ceil(x[c] - 1e-9), np.ceil(t + d - 1e-9))
+            if lower[c] < bound <= upper[c]:
+                lower[c], changed = bound, True
+        else:
+            bound = min(np.floor(x[c] + 1e-9), np.floor(t + d + 1e-9))
+            if lower[c] <= bound < upper[c]:
+                upper[c], changed = bound, True
+    return changed
