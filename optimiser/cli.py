@@ -400,6 +400,29 @@ def export_model(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, ru
 
 
 # Analysis commands (sweep, tornado, montecarlo, compare) are registered by optimiser/analysis/commands.py.
+@app.command()
+def replan(case: Path = CaseArg,
+           actuals: Path = typer.Option(..., "--actuals", help="CSV of observed staff in post (and optionally intakes, "
+                                                              "recruits, leavers) by STP, staff group and year",
+                                        show_default=False),
+           through: str = typer.Option(..., "--through", help="Last year of the actuals, e.g. 2017/18; the years "
+                                                              "after it are re-planned", show_default=False),
+           plan: Optional[Path] = typer.Option(None, "--plan", help="The original plan's solution.json [default: "
+                                                                    "solve the case]"),
+           run_out: Optional[int] = RunOutOpt,
+           out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for case/, solution.json and replan.json "
+                                                                      "[default: out/CASE-replan-YEAR]")):
+    """Re-plan the years after --through from what happened: the observed workforce as the baseline, training
+    already started as the pipeline, the targets still standing; print and write the variance against the plan.
+
+    Exit codes: 0 optimal, 3 infeasible, 2 bad input, 1 internal error.
+    """
+    from optimiser.replan.command import replan_command
+
+    target = output_path(out_dir, folder=True) if out_dir is not None else None
+    raise typer.Exit(replan_command(case, actuals, through, plan, target, run_out, out, err))
+
+
 from optimiser.analysis import commands as _analysis_commands  # noqa: E402,F401
 
 
