@@ -123,7 +123,7 @@ def print_replan(report: dict, table: pd.DataFrame, sol, years: list[str], throu
     rows.insert(2, f"change {through}", rows[f"actual {through}"] - rows[f"planned {through}"])
     rows.insert(5, f"change {last}", rows[f"re-plan {last}"] - rows[f"planned {last}"])
     total = rows.sum().rename("total")
-    console.print(_frame(pd.concat([rows, total.to_frame().T]).round(1) + 0.0.rename_axis("staff group").reset_index(),
+    console.print(_frame((pd.concat([rows, total.to_frame().T]).round(1) + 0.0).rename_axis("staff group").reset_index(),
                          f"Staff in post (FTE) against the plan: actual to {through}, re-planned after; starts and "
                          f"recruits in the years after {through}"))
     if sol is not None and sol.result.x is not None and len(sol.targets):
