@@ -189,14 +189,18 @@ def test_the_command_line_writes_a_replan_that_verifies(tmp_path, plan_file):
 
 def test_a_commissioning_floor_keeps_its_starts(tmp_path):
     """A floor of 50% of a baseline intake of 2 is 1 start a year; with 8 starts observed in 2017/18 (the re-plan's
-    baseline intake) it is a floor share of 1/8."""
+    baseline intake) it is a floor share of 1/8. Rows keep the planner's order (the region's row first here)."""
     copy = copy_case(TINY, tmp_path / "case")
-    copy.set_cell("commissioning.csv", 2, "baseline_intake", 2).add_column("commissioning.csv", "floor_share", "0.5")
+    copy.write("commissioning.csv", """
+        scope,programme,baseline_intake,floor_share
+        north,nursing,2,0.5
+        england,nursing,0,
+    """)
     plan = tmp_path / "plan.json"
     plan.write_text(solve(copy.load()).to_json(), encoding="utf-8")
     actuals = write_actuals(tmp_path / "actuals.csv", [("A", "nurse", "2016/17", 110, 1), ("A", "nurse", "2017/18", 119, 8)],
                             ("stp", "staff_group", "year", "fte_in_post", "intakes"))
     code, out, err, folder = run(tmp_path, actuals, "2017/18", plan, case=copy.path)
     assert code == 0, err
-    assert load_case(folder / "case").table("commissioning")[["baseline_intake", "floor_share"]].values.tolist() == \
-        [[8, 0.125]]
+    assert (folder / "case" / "commissioning.csv").read_text().splitlines() == [
+        "scope,programme,baseline_intake,floor_share", "north,nursing,8,0.125", "england,nursing,8,"]

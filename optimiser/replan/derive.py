@@ -29,7 +29,7 @@ import yaml
 from optimiser.case import Case
 from optimiser.case.files import load_yaml
 from optimiser.case.rows import ORIGIN, read_csv
-from optimiser.case.tables import TABLES
+from optimiser.case.tables import NATIONAL, TABLES
 from optimiser.case.years import parse_year, year_label
 from optimiser.model.data import model_data
 
@@ -179,18 +179,19 @@ def _targets(case: Case, data, through: str, derived: Derived) -> pd.DataFrame:
 
 def _commissioning(case: Case, data, starts: pd.DataFrame, through: str, derived: Derived) -> pd.DataFrame:
     raw = _raw(case, "commissioning")
-    typed = case.table("commissioning").reset_index(drop=True)
+    typed = case.table("commissioning").set_index(["scope", "programme"])  # resolved: sorted by its keys
     last = starts[starts["year"] == through].pivot_table(index="programme", columns="stp", values="starts",
                                                          aggfunc="sum").reindex(columns=data.stps, fill_value=0.0)
     raw = raw.copy()
     for i in range(len(raw)):
-        scope, programme = typed.at[i, "scope"], typed.at[i, "programme"]
+        scope, programme = raw["scope"].iat[i].strip() or NATIONAL, raw["programme"].iat[i].strip()
+        row = typed.loc[(scope, programme)]
         intake = float(last.loc[programme].to_numpy()[data.members(scope)].sum()) if programme in last.index else 0.0
         raw.iat[i, raw.columns.get_loc("baseline_intake")] = _num(intake)
-        floor = typed.at[i, "floor_share"]
+        floor = row["floor_share"]
         if floor is None or pd.isna(floor) or floor == 0:
             continue
-        least = floor * typed.at[i, "baseline_intake"]
+        least = floor * row["baseline_intake"]
         if intake > 0:
             raw.iat[i, raw.columns.get_loc("floor_share")] = _num(least / intake)
         elif least > 0:
