@@ -127,8 +127,10 @@ def print_replan(report: dict, table: pd.DataFrame, sol, years: list[str], throu
                          f"Staff in post (FTE) against the plan: actual to {through}, re-planned after; starts and "
                          f"recruits in the years after {through}"))
     if sol is not None and sol.result.x is not None and len(sol.targets):
-        t = sol.targets[["target", "year", "measure", "minimum_fte", "achieved_fte", "shortfall_fte"]].set_index("target")
-        console.print(_frame(t.reset_index(), "Re-plan targets (growth targets of the original read as levels)"))
+        shown = sol.targets[(sol.targets["kind"] == "hard") | (sol.targets["shortfall_fte"] > 1e-6)]
+        t = shown[["target", "year", "measure", "minimum_fte", "achieved_fte", "shortfall_fte"]]
+        console.print(_frame(t, f"Re-plan targets: the {len(t)} hard or short of {len(sol.targets)} (growth targets of "
+                                "the original read as levels; all in solution.json)"))
     for note in report["derivation"]["notes"]:
         console.print(f"note: {note}", highlight=False)
 
