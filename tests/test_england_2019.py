@@ -56,3 +56,23 @@ def test_hee_2020_21_commissions_are_the_baseline_intakes():
     assert com.at["pwp_course", "baseline_intake"] + com.at["hit_course", "baseline_intake"] == pytest.approx(2_926, abs=0.1)
     assert com.at["cyp_iapt_course", "baseline_intake"] == 245 + 300
     assert com.at["peer_support_training", "baseline_intake"] == 300
+
+
+def test_as_shipped_the_case_is_infeasible_and_the_elastic_diagnosis_says_why():
+    """Infeasible by design: the national case's experienced-hire pools for support workers cannot supply the
+    +6,090 clinical support staff; every other hard target (the 600 social workers among them) can be met. The
+    elastic step of ``optimiser explain`` alone (its conflict set and relaxations take minutes on this case; the
+    README quotes them)."""
+    from optimiser import load_case
+    from optimiser.analysis.diagnosis import LiveModel, Names, _elastic, case_limits
+    from optimiser.model.build import build_lp
+
+    lp, data = build_lp(load_case(LTP, run_out_years=0))
+    limits = case_limits(lp, data)
+    live = LiveModel(lp, limits)
+    live.costs(plan=False)
+    assert not live.feasible()
+    short = {s["id"]: s for s in _elastic(live, limits, Names(data))["shortfalls"]}
+    assert list(short) == ["ltp_clinical_support_2023_24"]
+    gap = short["ltp_clinical_support_2023_24"]["minimum"] - short["ltp_clinical_support_2023_24"]["achievable"]
+    assert 0 < gap < 6_090 * 0.05
