@@ -400,6 +400,65 @@ def export_model(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, ru
 
 
 # Analysis commands (sweep, tornado, montecarlo, compare) are registered by optimiser/analysis/commands.py.
+@app.command()
+def replan(case: Path = CaseArg,
+           actuals: Path = typer.Option(..., "--actuals", help="CSV of observed staff in post (and optionally intakes, "
+                                                              "recruits, leavers) by STP, staff group and year",
+                                        show_default=False),
+           through: str = typer.Option(..., "--through", help="Last year of the actuals, e.g. 2017/18; the years "
+                                                              "after it are re-planned", show_default=False),
+           plan: Optional[Path] = typer.Option(None, "--plan", help="The original plan's solution.json [default: "
+                                                                    "solve the case]"),
+           run_out: Optional[int] = RunOutOpt,
+           out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for case/, solution.json and replan.json "
+                                                                      "[default: out/CASE-replan-YEAR]")):
+    """Re-plan the years after --through from what happened: the observed workforce as the baseline, training
+    already started as the pipeline, the targets still standing; print and write the variance against the plan.
+
+    Exit codes: 0 optimal, 3 infeasible, 2 bad input, 1 internal error.
+    """
+    from optimiser.replan.command import replan_command
+
+    target = output_path(out_dir, folder=True) if out_dir is not None else None
+    raise typer.Exit(replan_command(case, actuals, through, plan, target, run_out, out, err))
+
+
+@app.command()
+def diagnostic(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt,
+               out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the diagnostic_*.csv tables "
+                                                                          "[default: out/CASE[-SCENARIO]]")):
+    """The diagnostic phase of local planning: baseline, leavers a year and pipeline by STP and group with the
+    regional aggregate, funded posts against staff in post, pressure points and course places; print and write CSVs.
+    """
+    from optimiser.analysis.local_plan import diagnostic_command
+
+    loaded = _load(case, scenario)
+    target = output_path(out_dir or Path("out") / (loaded.name + (f"-{scenario}" if scenario else "")), folder=True)
+    written = diagnostic_command(loaded, target, out)
+    out.print(f"wrote {', '.join(str(p) for p in written)}")
+
+
+@app.command()
+def trajectories(solution: Path = typer.Argument(..., help="solution.json written by optimiser solve", show_default=False),
+                 out_file: Optional[Path] = typer.Option(None, "--out", help="CSV file [default: trajectories.csv "
+                                                                             "beside the solution]")):
+    """The trajectories phase of local planning: staff in post a plan requires by STP, staff group and year, with
+    the regional aggregate; print the regions and write every row as CSV."""
+    from optimiser.analysis.local_plan import trajectories_command
+    from optimiser.verify import SolutionFileError, read_solution
+
+    try:
+        data = read_solution(solution)
+        if data.get("status") != "optimal" or not isinstance(data.get("workforce"), list):
+            raise SolutionFileError(f"{solution} holds no plan (status {data.get('status')!r})")
+    except SolutionFileError as exc:
+        err.print(f"[bold red]bad solution file[/]: {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    target = output_path(out_file or solution.parent / "trajectories.csv", folder=False)
+    trajectories_command(data, target, out)
+    out.print(f"wrote {target}")
+
+
 from optimiser.analysis import commands as _analysis_commands  # noqa: E402,F401
 
 

@@ -19,6 +19,12 @@ History:
   old envelope the engine gives the old optimum (test below). The case also gains six run-out years
   (case.yaml): the values here are for the target years alone (run_out_years 0, ``conftest.national``);
   test_national_case.py pins the case as shipped (£4.11bn, 45,649 variables, 48,891 rows).
+- 2026-11-28: issue 12, the planning cycle. New cases north_west_2017 (three STPs, as shipped with its six run-out
+  years: it solves in about a second) with its scenario local_retention, and england_2019 (the Long Term Plan,
+  2019/20-2023/24; without its run-out years, as the national case): infeasible by design as shipped (the
+  diagnosis: 228 FTE short of the +6,090 clinical support staff, the support-worker pools run out), and optimal
+  with its scenario wider_support_pool (5% larger pools). Its peer support target is soft and falls 3,323 FTE
+  short (£3.3bn of the £5.39bn is that penalty): the case's levers cannot reach 4,730 peer support workers.
 """
 from __future__ import annotations
 
@@ -41,13 +47,20 @@ FINGERPRINTS = {
     ("cases/england_2017", "no_salary_support"): ("optimal", 2_271_460_084.20, 20_833, 22_161),
     ("cases/england_2017", "tight_budget"): ("infeasible", None, 20_833, 22_161),
     ("cases/england_2017", "tight_budget_soft"): ("optimal", 11_135_552_194.33, 20_845, 22_161),
+    ("cases/north_west_2017", None): ("optimal", 551_051_197.17, 3_173, 4_249),
+    ("cases/north_west_2017", "local_retention"): ("optimal", 547_415_599.83, 3_173, 4_249),
+    # infeasible by design: the experienced-hire pools for support workers fall 228 FTE short of +6,090
+    ("cases/england_2019", None): ("infeasible", None, 24_315, 25_301),
+    ("cases/england_2019", "wider_support_pool"): ("optimal", 5_386_868_925.38, 24_315, 25_301),
 }
+#: Cases fingerprinted without their run-out years (minutes a solve with them).
+QUICK_CASES = ("cases/england_2017", "cases/england_2019")
 
 
 @pytest.mark.parametrize("folder,scenario", list(FINGERPRINTS), ids=lambda v: str(v))
 def test_fingerprint(folder, scenario):
     status, objective, variables, rows = FINGERPRINTS[(folder, scenario)]
-    case = load_case(ROOT / folder, scenario, run_out_years=0 if folder == "cases/england_2017" else None)
+    case = load_case(ROOT / folder, scenario, run_out_years=0 if folder in QUICK_CASES else None)
     sol = solve(case, balance=False)  # the least cost; stage 2 keeps it (test_realism)
     assert (sol.status, sol.lp.num_col, sol.lp.num_row) == (status, variables, rows)
     report = verify_solution(case, json.loads(sol.to_json()))  # every shipped scenario's plan verifies
