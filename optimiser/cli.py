@@ -27,7 +27,7 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 
-CaseArg = typer.Argument(..., help="Case folder (holding case.yaml)", show_default=False)
+CaseArg = typer.Argument(..., help="Case folder (holding case.yaml), or a case workbook (.xlsx)", show_default=False)
 ScenarioOpt = typer.Option(None, "--scenario", "-s", help="Scenario name (CASE/scenarios/NAME.yaml)")
 RunOutOpt = typer.Option(None, "--run-out-years", min=0,
                          help="Years run on after the targets, instead of case.yaml's run_out_years (0: quicker, "
@@ -40,10 +40,15 @@ def _load(case: Path, scenario: Optional[str], run_out_years: Optional[int] = No
     try:
         return load_case(case, scenario, run_out_years)
     except CaseError as exc:
-        err.print(f"[bold red]{len(exc.problems)} problem(s) in case {case}[/]" + (f" with scenario {scenario}" if scenario else ""))
-        for p in exc.problems:
-            err.print(f"  • {p}", markup=False, highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        _case_problems(case, scenario, exc)
+
+
+def _case_problems(case: Path, scenario: Optional[str], exc: CaseError):
+    """Print a case's problems and exit 2."""
+    err.print(f"[bold red]{len(exc.problems)} problem(s) in case {case}[/]" + (f" with scenario {scenario}" if scenario else ""))
+    for p in exc.problems:
+        err.print(f"  • {p}", markup=False, highlight=False)
+    raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 def output_path(path: Path, folder: bool) -> Path:
@@ -397,6 +402,74 @@ def export_model(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, ru
     whole = int(lp.integrality.sum())
     out.print(f"wrote {path}: {lp.num_col:,} columns" + (f" ({whole:,} integer)" if whole else "")
               + f", {lp.num_row:,} rows", highlight=False)
+
+
+@app.command()
+def convert(case: Path = CaseArg,
+            to: Literal["xlsx", "csv"] = typer.Option(..., "--to", help="xlsx: one workbook; csv: a case folder"),
+            out_path: Path = typer.Option(..., "--out", help="The workbook (.xlsx) or the folder to write; it must not "
+                                                             "exist yet", show_default=False)):
+    """Write a case in the other form: a case folder as one workbook, or a workbook as a case folder.
+
+    The case is checked first (base case and every scenario). The copy loads to the same case (same case
+    sha256, checked after writing). Exit codes: 0 written, 2 bad input or an existing output.
+    """
+    from optimiser.case.convert import read_content, write_folder, write_workbook
+
+    _new_output(out_path, to == "xlsx")
+    try:
+        content = read_content(case)
+        original = load_case(case).content_hash
+    except CaseError as exc:
+        _case_problems(case, None, exc)
+    try:
+        write_workbook(content, out_path) if to == "xlsx" else write_folder(content, out_path)
+    except ValueError as exc:
+        err.print(f"[bold red]cannot write {out_path}[/]: {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    copy = load_case(out_path).content_hash
+    if copy != original:  # a bug, not the planner's: say so and exit 1 (the copy is left to inspect)
+        err.print(f"[bold red]internal error[/]: {out_path} loads to case sha256 {copy[:12]}…, not {original[:12]}…")
+        raise typer.Exit(EXIT_INTERNAL)
+    out.print(f"wrote {out_path}: {len(content.tables)} tables, {len(content.scenarios)} scenario(s); case sha256 "
+              f"{copy[:12]}, the same as {case}'s", highlight=False)
+    if content.notes:
+        out.print(f"not case content, so not copied: {', '.join(content.notes)} (copy them by hand if you need them)",
+                  highlight=False)
+
+
+@app.command("new-case")
+def new_case(folder: Path = typer.Argument(..., help="Folder to create (with --xlsx: the folder for NAME.xlsx, or "
+                                                     "the workbook's path if it ends .xlsx)", show_default=False),
+             xlsx: bool = typer.Option(False, "--xlsx", help="Write the case as one workbook instead of CSV files")):
+    """Write a new case to start from: every table with its columns and an example row, documented (README.md
+    or the workbook's _about sheet), and drop-down lists of codes in the workbook. It validates and solves.
+
+    Exit codes: 0 written, 2 the output exists already.
+    """
+    from optimiser.case.template import new_case as write_template
+
+    target = folder if not xlsx or folder.suffix.lower() == ".xlsx" else folder / f"{folder.name}.xlsx"
+    _new_output(target, xlsx)
+    name = "".join(c if c.isalnum() or c in "_-." else "_" for c in target.stem) or "new_case"
+    write_template(target, name, xlsx)
+    out.print(f"wrote {target}: a new case '{name}' with an example row in every table (every number an "
+              f"illustrative assumption; see {'its _about sheet' if xlsx else 'README.md and SOURCES.md'})",
+              highlight=False)
+    out.print(f"next: optimiser validate {target}; optimiser solve {target}", highlight=False)
+
+
+def _new_output(path: Path, workbook: bool) -> None:
+    """Exit 2 unless ``path`` can be created: a workbook ``.xlsx`` that does not exist, or a new or empty folder."""
+    if workbook and path.suffix.lower() != ".xlsx":
+        problem = f"{path}: a workbook's name ends .xlsx"
+    elif path.exists() and (workbook or not path.is_dir() or any(path.iterdir())):
+        problem = f"{path} exists already; choose a new name (a case is never written over)"
+    else:
+        output_path(path, folder=not workbook)
+        return
+    err.print(f"[bold red]cannot write output[/]: {problem}", highlight=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
 
 
 # Analysis commands (sweep, tornado, montecarlo, compare) are registered by optimiser/analysis/commands.py.

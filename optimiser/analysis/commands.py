@@ -174,7 +174,9 @@ def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_
     target = output_path(out_dir or _default_out(loaded, "montecarlo"), folder=True)
     spec_path = spec or case / "uncertainty.yaml"
     if not spec_path.is_file():
-        _fail(f"no uncertainty file {spec_path}; give one with --spec (format: README, 'Monte Carlo')")
+        _fail(f"no uncertainty file {spec_path}; give one with --spec (format: README, 'Monte Carlo')" if spec or
+              case.is_dir() else "a case workbook holds no uncertainty.yaml; give one with --spec (format: README, "
+                                 "'Monte Carlo')")
     try:
         parsed = load_spec(spec_path)
     except ValueError as exc:
@@ -214,7 +216,7 @@ def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_
 
 
 @app.command()
-def compare(first: Path = typer.Argument(..., help="solution.json A, or a case folder", show_default=False),
+def compare(first: Path = typer.Argument(..., help="solution.json A, or a case folder or workbook", show_default=False),
             second: Optional[Path] = typer.Argument(None, help="solution.json B (when FIRST is a solution)",
                                                     show_default=False),
             scenario: List[str] = typer.Option([], "--scenario", "-s", help="With a case folder: one scenario (compared "
@@ -223,8 +225,9 @@ def compare(first: Path = typer.Argument(..., help="solution.json A, or a case f
     """Compare two solutions (two solution.json files, or two scenarios of one case): differences in cost,
     growth, and allocations by lever, region and staff group, as tables and JSON."""
     from optimiser.analysis.compare import compare as run_compare
+    from optimiser.case.workbook import is_workbook
 
-    if first.is_dir():
+    if first.is_dir() or is_workbook(first):
         if second is not None:
             _fail("give either two solution files, or a case folder with --scenario")
         if not 1 <= len(scenario) <= 2:

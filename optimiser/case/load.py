@@ -161,9 +161,9 @@ def read_tables(source: "CaseFolder | CaseWorkbook", run_out_years: int | None =
         if df is not None:
             if given is not None:
                 given[name] = df.drop(columns=ORIGIN)
-            tables[name], found = validate_rows(df, spec)
-            problems += found
-            if found:
+            tables[name], invalid = validate_rows(df, spec)
+            problems += invalid
+            if found or invalid:  # rows left out: a workbook's unreadable cells, or bad values
                 incomplete.add(name)
     if any(TABLES[n].required and n not in tables for n in TABLES):
         raise CaseError(problems)
@@ -221,10 +221,10 @@ class CaseWorkbook:
         self.book = Workbook(path)
 
     def settings(self) -> tuple[dict | None, list[Problem]]:
-        settings = self.book.settings
-        if settings is None or self.book.problems:
+        settings = self.book.settings  # with the workbook's problems, reported with those of the tables
+        if settings is None:
             return None, self.book.problems
-        return {**settings, "tables": {name: sheet_label(name) for name in TABLES}}, []  # tables are named by sheet
+        return {**settings, "tables": {name: sheet_label(name) for name in TABLES}}, self.book.problems
 
     def config_problem(self, err: dict) -> Problem:
         p = _config_problem(err, self.settings_file)
@@ -239,9 +239,10 @@ class CaseWorkbook:
             return None, ([Problem(sheet_label(name), f"sheet missing; the '{name}' table is required")]
                           if spec.required else [])
         header, rows, problems = read
-        if problems or not header:
+        if not header:
             return None, problems
-        return table_frame(sheet_label(name), header, rows, spec)
+        df, found = table_frame(sheet_label(name), header, rows, spec)
+        return df, problems + found
 
     def scenario_names(self) -> list[str]:
         return sorted(self.book.scenarios)

@@ -69,6 +69,8 @@ class Workbook:
         self.path = path
         self.problems: list[Problem] = []
         self.sheets: dict[str, list[tuple[int, list[Any]]]] = {}
+        self.cell_problems: dict[str, list[Problem]] = {}  # a table sheet's cells that cannot be read ...
+        self.bad_rows: dict[str, set[int]] = {}  # ... and their rows, left out of the table
         self.settings: dict | None = None
         self.setting_rows: dict[str, int] = {}
         self.scenarios: dict[str, tuple[dict, list[int]]] = {}
@@ -103,13 +105,12 @@ class Workbook:
                 warnings.simplefilter("ignore")
                 sizes = openpyxl.load_workbook(self.path, read_only=True)
                 try:
-                    tall = [(ws.title, ws.max_row) for ws in sizes.worksheets if (ws.max_row or 0) > files.MAX_ROWS + 1]
+                    tall = [(ws.title, ws.max_row) for ws in sizes.worksheets
+                            if (ws.max_row or 0) > files.MAX_ROWS + 1 and not ws.title.startswith("_")]
                 finally:
                     sizes.close()
-                if tall:
-                    self.problems += [Problem(sheet_label(t), f"has {n - 1:,} rows; tables are limited to "
-                                                              f"{files.MAX_ROWS:,} rows (README, Guarantees and limits)")
-                                      for t, n in tall]
+                if tall:  # refused from the dimension the sheet declares, before it is read
+                    self.problems += [_too_long(t, n) for t, n in tall]
                     return None
                 return openpyxl.load_workbook(self.path, data_only=False)
         except Exception as exc:  # noqa: BLE001 - any failure of a damaged or foreign file, said plainly
@@ -129,6 +130,9 @@ class Workbook:
                                              + ", ".join(TABLES) + f"), '{SETTINGS_SHEET}' or '{SCENARIOS_SHEET}'. "
                                              "Name a sheet of your own starting with '_' (e.g. _notes) and it is not read"))
                 continue
+            if ws.max_row > files.MAX_ROWS + 1:  # a sheet that gives no dimension (not written by Excel)
+                self.problems.append(_too_long(ws.title, ws.max_row))
+                continue
             self.sheets[ws.title], formulas[ws.title] = self._sheet(ws)
         for chart in getattr(book, "chartsheets", []):
             if not chart.title.startswith("_"):
@@ -136,14 +140,16 @@ class Workbook:
                                                                        "(start its name with '_' to keep it)"))
         if any(formulas.values()):
             self._formula_results(formulas)
+        for sheet in (SETTINGS_SHEET, SCENARIOS_SHEET):  # settings and scenarios must be read whole
+            self.problems += self.cell_problems.pop(sheet, [])
 
     def _sheet(self, ws) -> tuple[list[tuple[int, list[Any]]], dict[tuple[int, int], str]]:
         """The rows of one sheet with their values, and its formula cells (to be read for their results)."""
         label = sheet_label(ws.title)
         for merged in sorted(ws.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
-            self.problems.append(Problem(label, f"cells {merged.coord} are merged; unmerge them and give each cell its "
-                                                "value (all but the first cell of a merged range read as blank)",
-                                         row=merged.min_row))
+            self._refuse(ws.title, merged.min_row, f"cells {merged.coord} are merged; unmerge them and give each cell "
+                                                   "its value (all but the first cell of a merged range read as blank)",
+                         rows=range(merged.min_row, merged.max_row + 1))
         header: list[Any] = []
         rows: list[tuple[int, list[Any]]] = []
         formulas: dict[tuple[int, int], str] = {}
@@ -156,9 +162,7 @@ class Workbook:
                     continue
                 value, why = _value(cell.value, cell.data_type)
                 if why:
-                    column = header[cell.column - 1] if cell.column <= len(header) else None
-                    self.problems.append(Problem(label, f"cell {cell.coordinate} {why}", row=cell.row,
-                                                 column=column if isinstance(column, str) else None))
+                    self._refuse(ws.title, cell.row, f"cell {cell.coordinate} {why}", _name(header, cell.column))
                 values.append(value)
             if cells and cells[0].row == 1:
                 header = values
@@ -192,27 +196,34 @@ class Workbook:
                             value, why = _value(cell.value, cell.data_type)
                             rows[r][key[1] - 1] = value
                         if why:
-                            self.problems.append(Problem(sheet_label(title), f"cell {coordinate} {why}", row=r))
+                            self._refuse(title, r, f"cell {coordinate} {why}", _name(self.sheets[title][0][1], key[1]))
         finally:
             book.close()
 
+    def _refuse(self, sheet: str, row: int, why: str, column: str | None = None, rows=None) -> None:
+        """A cell (or merged cells) that cannot be read: said, and its rows left out of the table."""
+        self.cell_problems.setdefault(sheet, []).append(Problem(sheet_label(sheet), why, row=row, column=column))
+        self.bad_rows.setdefault(sheet, set()).update(rows or [row])
+
     # --- what the loader asks for ---------------------------------------------------------------
     def table(self, name: str) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]] | None:
-        """A table's header and ``(line, cells)`` rows as text, as a CSV file gives them; ``None`` if no sheet."""
+        """A table's header and ``(line, cells)`` rows as text, as a CSV file gives them, and the problems of its
+        cells (their rows are left out); ``None`` if there is no such sheet."""
         rows = self.sheets.get(name)
         if rows is None:
             return None
         label = sheet_label(name)
+        bad = self.bad_rows.get(name, set())
         header_values = rows[0][1] if rows and rows[0][0] == 1 else []
         header = [_text(v) for v in header_values]
         while header and not header[-1]:
             header.pop()
         if not header:
             return [], [], [Problem(label, "is empty; expected a header row of column names in row 1")]
-        width, problems, body = len(header), [], []
+        width, problems, body = len(header), list(self.cell_problems.get(name, [])), []
         for line, values in rows[1:]:
             cells = [_text(v) for v in values]
-            if not any(cells):
+            if not any(cells) or line in bad:
                 continue
             if any(cells[width:]):
                 problems.append(Problem(label, f"a value beyond the last named column ({len(header)} named in row 1)",
@@ -324,6 +335,17 @@ class Workbook:
             if row:
                 out.append((line, row))
         return out
+
+
+def _too_long(sheet: str, rows: int) -> Problem:
+    return Problem(sheet_label(sheet), f"has {rows - 1:,} rows; tables are limited to {files.MAX_ROWS:,} rows "
+                                       "(README, Guarantees and limits)")
+
+
+def _name(header: list[Any], column: int) -> str | None:
+    """The name of a sheet's column (1 = A) from its header row, if it has one."""
+    name = header[column - 1] if column <= len(header) else None
+    return name if isinstance(name, str) and name else None
 
 
 def _check_file(path: Path) -> Problem | None:
