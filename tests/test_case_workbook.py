@@ -57,6 +57,16 @@ def test_the_fixture_and_its_scenarios_load_the_same_from_a_workbook(book, tmp_p
     assert (back / "staff_groups.csv").read_text() == (FIXTURE / "staff_groups.csv").read_text()
 
 
+def test_text_stays_text_in_a_workbook(tmp_path):
+    """A name that starts with '=' is not made a formula, a code of digits is not made a number."""
+    copy = copy_case(FIXTURE, tmp_path / "c")
+    copy.set_cell("stps.csv", 2, "name", "=Alpha+1")
+    copy.set_cell("regions.csv", 3, "name", "0012")
+    book = to_workbook(copy.path, tmp_path / "c.xlsx")
+    assert load_case(book).content_hash == copy.load().content_hash
+    assert openpyxl.load_workbook(book)["stps"]["B2"].data_type == "s"
+
+
 def test_the_case_sha256_is_content_so_renaming_a_table_file_keeps_it(tmp_path):
     copy = copy_case(FIXTURE, tmp_path / "c")
     before = copy.load().content_hash
