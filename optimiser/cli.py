@@ -278,7 +278,9 @@ def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: 
 @app.command()
 def verify(case: Path = CaseArg,
            solution: Path = typer.Argument(..., help="solution.json written by optimiser solve", show_default=False),
-           scenario: Optional[str] = ScenarioOpt):
+           scenario: Optional[str] = typer.Option(None, "--scenario", "-s",
+                                                  help="Scenario name; default: the one recorded in SOLUTION.json (a "
+                                                       "different one is refused)")):
     """Check a solution against the case without a solver: stock flows, limits, budgets, targets and costs
     recomputed from the case data and the exported allocations.
 
