@@ -250,8 +250,10 @@ def compare(first: Path = typer.Argument(..., help="solution.json A, or a case f
                 _fail(f"{p}: no such file")
         try:
             result = run_compare(first, second)
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            _fail(f"not a solution file written by optimiser solve: {exc}")
+        except json.JSONDecodeError as exc:
+            _fail(f"not a solution file written by optimiser solve (not JSON: {exc})")
+        except (ValueError, KeyError, TypeError) as exc:  # ValueError: what the schema check found
+            _fail(str(exc) if isinstance(exc, ValueError) else f"not a solution file written by optimiser solve: {exc}")
     out.print(f"[bold]A[/] = {result.label_a}   [bold]B[/] = {result.label_b}   (differences are B − A)")
     for note in result.notes:
         out.print(f"[yellow]note[/]: {note}")

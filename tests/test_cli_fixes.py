@@ -1,0 +1,51 @@
+"""Fixes found by a newcomer's run (issue 13 §6): compare validates its inputs, --version, COLUMNS, plain
+sweep.csv, no -0 marginal costs. Each test failed before its fix."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from optimiser import load_case, solve
+from optimiser.analysis.compare import compare
+from optimiser.cli import app
+
+from conftest import FIXTURE, ROOT
+
+runner = CliRunner()
+
+
+def cli(*args, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "optimiser", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300, env={**os.environ, **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def solution_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sol") / "solution.json"
+    path.write_text(solve(load_case(FIXTURE)).to_json(), encoding="utf-8")
+    return path
+
+
+# --- compare ------------------------------------------------------------------------------------------
+
+def test_compare_refuses_what_is_not_a_solution_file(solution_file, tmp_path):
+    """``{"a": 1}`` used to be compared as an empty plan."""
+    with pytest.raises(ValueError, match=r"not a solution file written by optimiser solve: missing fields: "
+                                         r"schema_version, case, engine, solver, status, .*; unknown fields: a$"):
+        compare({"a": 1}, solution_file)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"a": 1}', encoding="utf-8")
+    result = runner.invoke(app, ["compare", str(bad), str(solution_file)])
+    output = " ".join(result.output.split())
+    assert result.exit_code == 2 and f"{bad}: not a solution file written by optimiser solve" in output
+    assert "unknown fields: a" in output
+    tampered = json.loads(solution_file.read_text())
+    tampered["allocations"][0]["quantity"] = "many"
+    with pytest.raises(ValueError, match=r"allocations\.0\.quantity: Input should be a valid number"):
+        compare(solution_file, tampered)
+    assert compare(solution_file, solution_file).summary["diff"].iloc[1] == 0  # a real file still compares
