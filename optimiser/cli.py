@@ -478,8 +478,30 @@ def _new_output(path: Path, workbook: bool) -> None:
 from optimiser.analysis import commands as _analysis_commands  # noqa: E402,F401
 
 
+def _show_version(show: bool) -> None:
+    """``--version``: the engine's version, then each solver backend's (as solution.json records them)."""
+    if not show:
+        return
+    import platform
+    from importlib import import_module
+
+    from optimiser import __version__
+    from optimiser.solvers import BACKENDS
+
+    out.print(f"mh-workforce-optimiser {__version__} (Python {platform.python_version()})", highlight=False)
+    out.print("solver backends (--solver):", highlight=False)
+    for name, (module, cls) in BACKENDS.items():
+        try:
+            version = getattr(import_module(module), cls).version()
+        except Exception as exc:  # noqa: BLE001 - a backend whose package is missing or broken is said, not fatal
+            version = f"not available ({type(exc).__name__}: {exc})"
+        out.print(f"  {name:<11} {version}", highlight=False, markup=False)
+    raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
-def _root() -> None:
+def _root(version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
+                                       help="Show the engine's and the solvers' versions, and exit")) -> None:
     """NHS mental health workforce allocation: validate, solve and check cases."""
 
 

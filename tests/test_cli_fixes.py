@@ -49,3 +49,19 @@ def test_compare_refuses_what_is_not_a_solution_file(solution_file, tmp_path):
     with pytest.raises(ValueError, match=r"allocations\.0\.quantity: Input should be a valid number"):
         compare(solution_file, tampered)
     assert compare(solution_file, solution_file).summary["diff"].iloc[1] == 0  # a real file still compares
+
+
+# --- --version ------------------------------------------------------------------------------------------
+
+def test_version_names_the_engine_and_every_solver():
+    import highspy
+    from importlib.metadata import version
+
+    run = cli("--version")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith(f"mh-workforce-optimiser {version('mh-workforce-optimiser')}")
+    backends = {line.split()[0]: line for line in lines[2:]}
+    assert set(backends) == {"highs", "pulp-cbc", "pulp-highs", "glop", "pdlp", "scip", "cp-sat"}
+    assert backends["highs"].split()[1] == version("highspy") == "1.14.0"
+    assert f"OR-Tools {version('ortools')}" in backends["glop"]
