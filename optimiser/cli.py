@@ -1,6 +1,7 @@
 """The ``optimiser`` command line: a thin layer over the Python API."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Literal, Optional
@@ -22,8 +23,16 @@ class _Stdout(Console):
         raise BrokenPipeError  # optimiser.entry exits 0 quietly (rich would exit 1)
 
 
-out = _Stdout(width=None if sys.stdout.isatty() else 132)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
+def _width(stream) -> int | None:
+    """Output width: COLUMNS where it is set, else the terminal's (``None``), else 132 columns for a file or pipe."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return None if stream.isatty() else 132
+
+
+out = _Stdout(width=_width(sys.stdout))
+err = Console(stderr=True, width=_width(sys.stderr))
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 

@@ -65,3 +65,16 @@ def test_version_names_the_engine_and_every_solver():
     assert set(backends) == {"highs", "pulp-cbc", "pulp-highs", "glop", "pdlp", "scip", "cp-sat"}
     assert backends["highs"].split()[1] == version("highspy") == "1.14.0"
     assert f"OR-Tools {version('ortools')}" in backends["glop"]
+
+
+# --- COLUMNS ----------------------------------------------------------------------------------------------
+
+def test_output_that_is_not_a_terminal_honours_columns():
+    """Piped output used to be 132 columns whatever COLUMNS said; without COLUMNS it still is."""
+    narrow = cli("validate", FIXTURE, env={"COLUMNS": "60"})
+    wide = cli("validate", FIXTURE, env={"COLUMNS": ""})
+    assert narrow.returncode == wide.returncode == 0
+    assert max(map(len, narrow.stdout.splitlines())) <= 60
+    assert 60 < max(map(len, wide.stdout.splitlines())) <= 132
+    bad = cli("validate", FIXTURE, "--scenario", "nothing", env={"COLUMNS": "50"})
+    assert bad.returncode == 2 and max(map(len, bad.stderr.splitlines())) <= 50
