@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -78,3 +79,27 @@ def test_output_that_is_not_a_terminal_honours_columns():
     assert 60 < max(map(len, wide.stdout.splitlines())) <= 132
     bad = cli("validate", FIXTURE, "--scenario", "nothing", env={"COLUMNS": "50"})
     assert bad.returncode == 2 and max(map(len, bad.stderr.splitlines())) <= 50
+
+
+# --- sweep.csv --------------------------------------------------------------------------------------------
+
+def test_sweep_csv_has_plain_headers_with_units_and_rounded_values(tmp_path):
+    """sweep.csv had headers like ``targets.minimum_fte[target=trad]`` and values like 9999.999999999956."""
+    import pandas as pd
+
+    out = tmp_path / "sweep"
+    result = runner.invoke(app, ["sweep", str(FIXTURE), "--set", "targets.minimum_fte[target=trad]=10:30:3",
+                                 "--out", str(out), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    text = (out / "sweep.csv").read_text()
+    header = text.splitlines()[0].split(",")
+    assert all(re.fullmatch(r"[A-Za-z0-9_]+", h) for h in header), header
+    assert {"targets_minimum_fte_where_target_trad", "total_cost_gbp", "cost_training_gbp",
+            "growth_traditional_fte", "marginal_cost_trad_gbp_per_fte"} <= set(header)
+    assert not re.search(r"\.\d{7,}", text)  # at most 6 decimals
+    df = pd.read_csv(out / "sweep.csv")
+    # one more nurse FTE: a nursing place, £50,000, yields 0.8 × 0.9 FTE: £69,444.44 per FTE, to 6 decimals
+    assert (df["marginal_cost_trad_gbp_per_fte"] == round(50_000 / 0.72, 6)).all()
+    data = json.loads((out / "sweep.json").read_text())
+    assert data["columns"] == {"targets.minimum_fte[target=trad]": "targets_minimum_fte_where_target_trad"}
+    assert list(data["rows"][0]) == header
