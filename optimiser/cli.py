@@ -88,6 +88,8 @@ def _cell(v) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return ""
     if isinstance(v, float):
+        if abs(v) < 1e-9:
+            return "0"  # zero, the solver's -0.0, or its rounding noise: never '-0'
         return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
     return str(v)
 

@@ -103,3 +103,26 @@ def test_sweep_csv_has_plain_headers_with_units_and_rounded_values(tmp_path):
     data = json.loads((out / "sweep.json").read_text())
     assert data["columns"] == {"targets.minimum_fte[target=trad]": "targets_minimum_fte_where_target_trad"}
     assert list(data["rows"][0]) == header
+
+
+# --- no -0 ------------------------------------------------------------------------------------------------
+
+def test_a_target_that_does_not_bind_costs_0_per_fte_never_minus_0(tmp_path):
+    """A hard target far below what the plan reaches has a zero dual; HiGHS gives -0.0, printed as '-0'."""
+    import math
+    import shutil
+
+    from optimiser.cli import _cell
+
+    case = tmp_path / "case"
+    shutil.copytree(FIXTURE, case)
+    with open(case / "targets.csv", "a", encoding="utf-8") as f:
+        f.write("slack,Far below the plan,level,,nurse,,,2017/18,1,,hard,\n")
+    sol = solve(load_case(case))
+    marginal = sol.targets.set_index("target").loc["slack", "marginal_cost_per_fte"]
+    assert marginal == 0 and math.copysign(1, marginal) == 1
+    run = cli("solve", case, "--out", tmp_path / "out", env={"COLUMNS": "200"})
+    assert run.returncode == 0, run.stderr
+    row = next(line for line in run.stdout.splitlines() if line.lstrip().startswith("slack "))
+    assert row.split()[-1] == "0", row
+    assert [_cell(v) for v in (-0.0, -1e-12, 0.0, -0.5, -150.0)] == ["0", "0", "0", "-0.5", "-150"]
