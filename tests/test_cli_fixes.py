@@ -126,3 +126,20 @@ def test_a_target_that_does_not_bind_costs_0_per_fte_never_minus_0(tmp_path):
     row = next(line for line in run.stdout.splitlines() if line.lstrip().startswith("slack "))
     assert row.split()[-1] == "0", row
     assert [_cell(v) for v in (-0.0, -1e-12, 0.0, -0.5, -150.0)] == ["0", "0", "0", "-0.5", "-150"]
+
+
+# --- a Windows-1252 CSV -----------------------------------------------------------------------------------
+
+def test_a_windows_1252_csv_with_a_pound_sign_says_which_file_and_line_and_how_to_save_it(tmp_path):
+    """Excel's plain 'CSV' writes £ as byte 0xa3 (Windows-1252). Already handled by optimiser/case/files.py
+    (issue 14); this pins the message the issue asked for: the file, the line, and 'CSV UTF-8'."""
+    import shutil
+
+    case = tmp_path / "case"
+    shutil.copytree(FIXTURE, case)
+    text = (case / "programmes.csv").read_text(encoding="utf-8").replace("PSW course", "PSW course (£3k)")
+    (case / "programmes.csv").write_bytes(text.encode("cp1252"))
+    run = cli("validate", case, env={"COLUMNS": "300"})
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert ("programmes.csv, row 3 — is not UTF-8 text (byte 0xa3; Windows-1252 or Latin-1?); save it from Excel as "
+            "'CSV UTF-8 (Comma delimited)'") in run.stderr
