@@ -79,4 +79,4 @@ def test_new_case_never_writes_over_a_case(made):
     folder, book = made
     for args in ([folder], [book, "--xlsx"]):
         run = cli("new-case", *args)
-        assert run.returncode == 2 and "exists already" in run.stderr
+        assert run.returncode == 2 and "exists already" in " ".join(run.stderr.split())

@@ -75,11 +75,11 @@ def _check_solution(d: Any, label: str | None, most: int = 5) -> None:
     try:
         SolutionFile.model_validate(d)
     except ValidationError as exc:
-        where = [".".join(map(str, e["loc"])) or "the file" for e in exc.errors()]
-        kinds = [e["type"] for e in exc.errors()]
-        found = [f"{kind} {', '.join(w for w, k in zip(where, kinds) if k == key)}"
-                 for key, kind in (("missing", "missing fields:"), ("extra_forbidden", "unknown fields:")) if key in kinds]
-        found += [f"{w}: {e['msg']}" for w, e in zip(where, exc.errors()) if e["type"] not in ("missing", "extra_forbidden")]
+        errors = [(".".join(map(str, e["loc"])) or "the file", e["type"], e["msg"]) for e in exc.errors()]
+        found = [f"{words} {', '.join(w for w, kind, _ in errors if kind == key)}"
+                 for key, words in (("missing", "missing fields:"), ("extra_forbidden", "unknown fields:"))
+                 if any(kind == key for _, kind, _ in errors)]
+        found += [f"{w}: {msg}" for w, kind, msg in errors if kind not in ("missing", "extra_forbidden")]
         more = f"; and {len(found) - most} more" if len(found) > most else ""
         found = found[:most]
         raise ValueError(f"{label + ': ' if label else ''}not a solution file written by optimiser solve: "

@@ -30,7 +30,8 @@ class Problem:
     def __str__(self) -> str:
         where = self.file
         if self.row is not None:
-            where += f", {'row' if self.file.endswith('.csv') or self.file.startswith('sheet ') else 'change'} {self.row}"
+            table = self.file.endswith(".csv") or self.file.startswith("sheet ")  # a row of a CSV file or a sheet
+            where += f", {'row' if table else 'change'} {self.row}"
         if self.column:
             where += f", column '{self.column}'"
         value = self.value.item() if hasattr(self.value, "item") else self.value  # numpy scalar -> plain number

@@ -96,7 +96,8 @@ class Workbook:
         limit = MAX_UNZIPPED_BYTES
         if unzipped > limit:
             self.problems.append(Problem(name, f"unzips to {unzipped:,} bytes; case workbooks are limited to {limit:,} "
-                                               f"bytes unzipped ({limit / 2**20:,.0f} MiB; README, Guarantees and limits)"))
+                                               f"bytes unzipped ({limit / 2**20:,.0f} MiB; README, Guarantees and "
+                                               "limits)"))
             return None
         import openpyxl
 
@@ -128,7 +129,8 @@ class Workbook:
             if ws.title not in known:
                 self.problems.append(Problem(sheet_label(ws.title), "unknown sheet; expected a table ("
                                              + ", ".join(TABLES) + f"), '{SETTINGS_SHEET}' or '{SCENARIOS_SHEET}'. "
-                                             "Name a sheet of your own starting with '_' (e.g. _notes) and it is not read"))
+                                             "Name a sheet of your own starting with '_' (e.g. _notes) and it is "
+                                             "not read"))
                 continue
             if ws.max_row > files.MAX_ROWS + 1:  # a sheet that gives no dimension (not written by Excel)
                 self.problems.append(_too_long(ws.title, ws.max_row))
@@ -145,7 +147,6 @@ class Workbook:
 
     def _sheet(self, ws) -> tuple[list[tuple[int, list[Any]]], dict[tuple[int, int], str]]:
         """The rows of one sheet with their values, and its formula cells (to be read for their results)."""
-        label = sheet_label(ws.title)
         for merged in sorted(ws.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
             self._refuse(ws.title, merged.min_row, f"cells {merged.coord} are merged; unmerge them and give each cell "
                                                    "its value (all but the first cell of a merged range read as blank)",
