@@ -98,9 +98,10 @@ TABLES_EXAMPLE: dict[str, tuple[str, list[dict[str, str]]]] = {
 }
 
 SCENARIOS = {
-    "budget_cut": {"description": "The training budget cut by a third (an example scenario).",
-                   "changes": [{"table": "budgets", "column": "limit_gbp", "scale": 0.667,
-                                "where": {"budget": "training_envelope"}}]},
+    "fewer_hires": {"description": "20% fewer experienced nurse hires a year (an example scenario): the plan must "
+                                   "train or retain more nurses instead.",
+                    "changes": [{"table": "recruitment_pools", "column": "pool_fte", "scale": 0.8,
+                                 "where": {"source": "domestic"}}]},
 }
 
 SOURCES = """# Sources
