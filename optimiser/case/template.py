@@ -15,9 +15,8 @@ from optimiser.case.tables import TABLES
 FIRST, LAST = "2024/25", "2026/27"
 
 SETTINGS = {
-    "description": "A new case from optimiser new-case: one region, two STPs, two staff groups, 2024/25 to 2026/27. "
-                   "Every number is an illustrative example: replace them with your own and cite a source for each "
-                   "in SOURCES.md.",
+    "description": "One region, two STPs, two staff groups, 2024/25 to 2026/27. Every number is an illustrative "
+                   "example: replace them with your own and cite a source for each in SOURCES.md.",
     "first_year": FIRST, "last_year": LAST, "price_base_year": FIRST, "discount_rate": 0.035, "run_out_years": 0,
 }
 

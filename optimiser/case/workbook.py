@@ -425,6 +425,6 @@ def leaf_settings(model, prefix: str = "") -> dict[str, str]:
         if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
             names.update(leaf_settings(annotation, f"{prefix}{name}."))
         else:
-            default = "" if field.is_required() else f" (default {field.default!r})"
+            default = "" if field.is_required() else f" (default {'none' if field.default is None else repr(field.default)})"
             names[prefix + name] = (field.description or "") + ("; required" if field.is_required() else default)
     return names
