@@ -1,6 +1,7 @@
 """The ``optimiser`` command line: a thin layer over the Python API."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Literal, Optional
@@ -22,12 +23,20 @@ class _Stdout(Console):
         raise BrokenPipeError  # optimiser.entry exits 0 quietly (rich would exit 1)
 
 
-out = _Stdout(width=None if sys.stdout.isatty() else 132)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
+def _width(stream) -> int | None:
+    """Output width: COLUMNS where it is set, else the terminal's (``None``), else 132 columns for a file or pipe."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return None if stream.isatty() else 132
+
+
+out = _Stdout(width=_width(sys.stdout))
+err = Console(stderr=True, width=_width(sys.stderr))
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 
-CaseArg = typer.Argument(..., help="Case folder (holding case.yaml)", show_default=False)
+CaseArg = typer.Argument(..., help="Case folder (holding case.yaml), or a case workbook (.xlsx)", show_default=False)
 ScenarioOpt = typer.Option(None, "--scenario", "-s", help="Scenario name (CASE/scenarios/NAME.yaml)")
 RunOutOpt = typer.Option(None, "--run-out-years", min=0,
                          help="Years run on after the targets, instead of case.yaml's run_out_years (0: quicker, "
@@ -40,10 +49,15 @@ def _load(case: Path, scenario: Optional[str], run_out_years: Optional[int] = No
     try:
         return load_case(case, scenario, run_out_years)
     except CaseError as exc:
-        err.print(f"[bold red]{len(exc.problems)} problem(s) in case {case}[/]" + (f" with scenario {scenario}" if scenario else ""))
-        for p in exc.problems:
-            err.print(f"  • {p}", markup=False, highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        _case_problems(case, scenario, exc)
+
+
+def _case_problems(case: Path, scenario: Optional[str], exc: CaseError):
+    """Print a case's problems and exit 2."""
+    err.print(f"[bold red]{len(exc.problems)} problem(s) in case {case}[/]" + (f" with scenario {scenario}" if scenario else ""))
+    for p in exc.problems:
+        err.print(f"  • {p}", markup=False, highlight=False)
+    raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 def output_path(path: Path, folder: bool) -> Path:
@@ -74,6 +88,8 @@ def _cell(v) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return ""
     if isinstance(v, float):
+        if abs(v) < 1e-9:
+            return "0"  # zero, the solver's -0.0, or its rounding noise: never '-0'
         return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
     return str(v)
 
@@ -273,7 +289,9 @@ def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: 
 @app.command()
 def verify(case: Path = CaseArg,
            solution: Path = typer.Argument(..., help="solution.json written by optimiser solve", show_default=False),
-           scenario: Optional[str] = ScenarioOpt):
+           scenario: Optional[str] = typer.Option(None, "--scenario", "-s",
+                                                  help="Scenario name; default: the one recorded in SOLUTION.json (a "
+                                                       "different one is refused)")):
     """Check a solution against the case without a solver: stock flows, limits, budgets, targets and costs
     recomputed from the case data and the exported allocations.
 
@@ -399,6 +417,74 @@ def export_model(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, ru
               + f", {lp.num_row:,} rows", highlight=False)
 
 
+@app.command()
+def convert(case: Path = CaseArg,
+            to: Literal["xlsx", "csv"] = typer.Option(..., "--to", help="xlsx: one workbook; csv: a case folder"),
+            out_path: Path = typer.Option(..., "--out", help="The workbook (.xlsx) or the folder to write; it must not "
+                                                             "exist yet", show_default=False)):
+    """Write a case in the other form: a case folder as one workbook, or a workbook as a case folder.
+
+    The case is checked first (base case and every scenario). The copy loads to the same case (same case
+    sha256, checked after writing). Exit codes: 0 written, 2 bad input or an existing output.
+    """
+    from optimiser.case.convert import read_content, write_folder, write_workbook
+
+    _new_output(out_path, to == "xlsx")
+    try:
+        content = read_content(case)
+        original = load_case(case).content_hash
+    except CaseError as exc:
+        _case_problems(case, None, exc)
+    try:
+        write_workbook(content, out_path) if to == "xlsx" else write_folder(content, out_path)
+    except ValueError as exc:
+        err.print(f"[bold red]cannot write {out_path}[/]: {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    copy = load_case(out_path).content_hash
+    if copy != original:  # a bug, not the planner's: say so and exit 1 (the copy is left to inspect)
+        err.print(f"[bold red]internal error[/]: {out_path} loads to case sha256 {copy[:12]}…, not {original[:12]}…")
+        raise typer.Exit(EXIT_INTERNAL)
+    out.print(f"wrote {out_path}: {len(content.tables)} tables, {len(content.scenarios)} scenario(s); case sha256 "
+              f"{copy[:12]}, the same as {case}'s", highlight=False)
+    if content.notes:
+        out.print(f"not case content, so not copied: {', '.join(content.notes)} (copy them by hand if you need them)",
+                  highlight=False)
+
+
+@app.command("new-case")
+def new_case(folder: Path = typer.Argument(..., help="Folder to create (with --xlsx: the folder for NAME.xlsx, or "
+                                                     "the workbook's path if it ends .xlsx)", show_default=False),
+             xlsx: bool = typer.Option(False, "--xlsx", help="Write the case as one workbook instead of CSV files")):
+    """Write a new case to start from: every table with its columns and an example row, documented (README.md
+    or the workbook's _about sheet), and drop-down lists of codes in the workbook. It validates and solves.
+
+    Exit codes: 0 written, 2 the output exists already.
+    """
+    from optimiser.case.template import new_case as write_template
+
+    target = folder if not xlsx or folder.suffix.lower() == ".xlsx" else folder / f"{folder.name}.xlsx"
+    _new_output(target, xlsx)
+    name = "".join(c if c.isalnum() or c in "_-." else "_" for c in target.stem) or "new_case"
+    write_template(target, name, xlsx)
+    out.print(f"wrote {target}: a new case '{name}' with an example row in every table (every number an "
+              f"illustrative assumption; see {'its _about sheet' if xlsx else 'README.md and SOURCES.md'})",
+              highlight=False)
+    out.print(f"next: optimiser validate {target}; optimiser solve {target}", highlight=False)
+
+
+def _new_output(path: Path, workbook: bool) -> None:
+    """Exit 2 unless ``path`` can be created: a workbook ``.xlsx`` that does not exist, or a new or empty folder."""
+    if workbook and path.suffix.lower() != ".xlsx":
+        problem = f"{path}: a workbook's name ends .xlsx"
+    elif path.exists() and (workbook or not path.is_dir() or any(path.iterdir())):
+        problem = f"{path} exists already; choose a new name (a case is never written over)"
+    else:
+        output_path(path, folder=not workbook)
+        return
+    err.print(f"[bold red]cannot write output[/]: {problem}", highlight=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
 # Analysis commands (sweep, tornado, montecarlo, compare) are registered by optimiser/analysis/commands.py.
 @app.command()
 def replan(case: Path = CaseArg,
@@ -462,8 +548,30 @@ def trajectories(solution: Path = typer.Argument(..., help="solution.json writte
 from optimiser.analysis import commands as _analysis_commands  # noqa: E402,F401
 
 
+def _show_version(show: bool) -> None:
+    """``--version``: the engine's version, then each solver backend's (as solution.json records them)."""
+    if not show:
+        return
+    import platform
+    from importlib import import_module
+
+    from optimiser import __version__
+    from optimiser.solvers import BACKENDS
+
+    out.print(f"mh-workforce-optimiser {__version__} (Python {platform.python_version()})", highlight=False)
+    out.print("solver backends (--solver):", highlight=False)
+    for name, (module, cls) in BACKENDS.items():
+        try:
+            version = getattr(import_module(module), cls).version()
+        except Exception as exc:  # noqa: BLE001 - a backend whose package is missing or broken is said, not fatal
+            version = f"not available ({type(exc).__name__}: {exc})"
+        out.print(f"  {name:<11} {version}", highlight=False, markup=False)
+    raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
-def _root() -> None:
+def _root(version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
+                                       help="Show the engine's and the solvers' versions, and exit")) -> None:
     """NHS mental health workforce allocation: validate, solve and check cases."""
 
 

@@ -169,7 +169,7 @@ def _targets(lp: LinearProgram, data: ModelData, result: SolverResult) -> pd.Dat
         offset = lp.row_lower[rows] - tg["minimum_fte"].to_numpy(float)  # baseline FTE for growth targets, else 0
         achieved = result.row_activity[rows] - shortfall - offset
     if result.row_dual is not None:
-        dual = result.row_dual[rows]
+        dual = result.row_dual[rows] + 0.0  # a zero dual is 0, not the solver's -0.0
     soft = (tg["kind"] == "soft").to_numpy()
     penalty = np.where(soft, tg["penalty_gbp_per_fte"].astype(float).fillna(data.case.config.default_penalty_gbp_per_fte)
                        .to_numpy(), np.nan)

@@ -1060,6 +1060,9 @@ def verify_command(case: str | Path | Case, solution_path: str | Path, scenario:
                    console=None, err_console=None) -> int:
     """``optimiser verify CASE SOLUTION.json [--scenario S]``: print the report table; return the exit code.
 
+    The case is loaded with the scenario recorded in the solution (its ``case.scenario``); a ``scenario``
+    given that differs is refused (exit 2) rather than reported as another case.
+
     Exit codes: 0 verified; 1 not verified (a violation, another case, or no optimal plan);
     2 the case or the solution file cannot be read. ``console`` (stdout) gets the table,
     ``err_console`` (stderr) the reasons a file cannot be read.
@@ -1076,6 +1079,18 @@ def verify_command(case: str | Path | Case, solution_path: str | Path, scenario:
     if isinstance(case, Case):
         loaded = case
     else:
+        info = solution.get("case")
+        recorded = info.get("scenario") if isinstance(info, dict) else None
+        if recorded is not None and not isinstance(recorded, str):
+            errors.print(f"[bold red]bad solution file[/]: its case.scenario is {recorded!r}; expected a scenario's "
+                         "name or null", highlight=False)
+            return EXIT_BAD_INPUT
+        if scenario is not None and scenario != recorded:
+            solved = f"with scenario '{recorded}'" if recorded else "without a scenario (the base case)"
+            errors.print(f"[bold red]scenario mismatch[/]: {solution_path} was solved {solved}, not '{scenario}'; "
+                         "leave out --scenario to verify it against the case it was solved with", highlight=False)
+            return EXIT_BAD_INPUT
+        scenario = recorded  # the scenario the solution was solved with (solution.json case.scenario)
         run_out = (solution.get("case") or {}).get("run_out_years")  # as solved (solve --run-out-years)
         try:
             loaded = load_case(case, scenario, run_out if isinstance(run_out, int) else None)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -175,3 +176,12 @@ SLOWEST_FIRST = ["test_national_case.py", "test_whole_cohorts.py", "test_diagnos
 def pytest_collection_modifyitems(items):
     rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: file order kept otherwise
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_inherited_columns():
+    """GNU readline, once Python loads it (pytest does), exports COLUMNS=80 to every child process; the command
+    line honours COLUMNS, so the tests that run it would print 80 columns. Blank it: they print 132, as any
+    pipe does without COLUMNS (tests that want a width pass it)."""
+    os.environ["COLUMNS"] = ""
+    yield

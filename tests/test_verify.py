@@ -463,3 +463,17 @@ def test_command_exit_codes(two_stp, tmp_path):
 
     code, _, err = _command(tmp_path / "no_case", good)
     assert code == 2 and "problem(s) in case" in err
+
+
+def test_the_command_uses_the_scenario_recorded_in_the_solution_and_refuses_another(tmp_path):
+    """Issue 13: verify ignored solution.json's scenario and said NOT verified unless --scenario was repeated."""
+    case = load_case(FIXTURE, "pool_halved")
+    path = tmp_path / "solution.json"
+    path.write_text(json.dumps(_solved(case)), encoding="utf-8")
+    code, out, _ = _command(FIXTURE, path)
+    assert code == 0 and "verified" in out and "pool_halved" in out
+    assert _command(FIXTURE, path, "pool_halved")[0] == 0
+    code, out, err = _command(FIXTURE, path, "north_leavers")
+    err = " ".join(err.split())
+    assert code == 2 and out == "" and ("was solved with scenario 'pool_halved', not 'north_leavers'; leave out "
+                                        "--scenario to verify it against the case it was solved with") in err

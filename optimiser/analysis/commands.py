@@ -5,6 +5,7 @@ Registered on the ``optimiser`` app by ``optimiser/cli.py``; thin layers over :m
 from __future__ import annotations
 
 import json
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
@@ -68,13 +69,28 @@ def _check_executor(executor: str, scheduler: Optional[str]) -> None:
 
 
 def _write_table(df: pd.DataFrame, folder: Path, stem: str, extra: dict | None = None) -> list[Path]:
-    from optimiser.export.solution import _records, write_atomic
+    """``stem.csv`` and ``stem.json`` (``rows``, after ``extra``): plain column names, numbers to 6 decimals."""
+    from optimiser.export.solution import DECIMALS, _records, write_atomic
 
     folder.mkdir(parents=True, exist_ok=True)
     csv_path, json_path = folder / f"{stem}.csv", folder / f"{stem}.json"
+    df = df.rename(columns=plain_header)
+    floats = df.select_dtypes("float").columns
+    df[floats] = df[floats].round(DECIMALS) + 0.0  # + 0.0: no -0
     write_atomic(csv_path, df.to_csv(index=False, lineterminator="\n"))
     write_atomic(json_path, json.dumps({**(extra or {}), "rows": _records(df)}, indent=1, allow_nan=False) + "\n")
     return [csv_path, json_path]
+
+
+def plain_header(name: str) -> str:
+    """A column name of letters, digits and '_', with its unit last: ``targets.minimum_fte[target=trad]`` ->
+    ``targets_minimum_fte_where_target_trad``, ``marginal_cost.trad`` -> ``marginal_cost_trad_gbp_per_fte``,
+    ``budget_value.b`` -> ``budget_value_b_gbp_per_gbp``, ``cost.training_gbp`` -> ``cost_training_gbp``."""
+    for prefix, unit in (("marginal_cost.", "_gbp_per_fte"), ("budget_value.", "_gbp_per_gbp")):
+        if name.startswith(prefix):
+            name += unit
+    name = name.replace("[", "_where_").replace("|", "_or_")
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")
 
 
 @app.command()
@@ -121,7 +137,8 @@ def sweep(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: 
     except ValueError as exc:
         _fail(str(exc))
     paths = _write_table(df, target, "sweep", {"case": loaded.name, "scenario": loaded.scenario,
-                                                "parameters": {k: ("scale" if k in scaled else "set") for k in params}})
+                                                "parameters": {k: ("scale" if k in scaled else "set") for k in params},
+                                                "columns": {k: plain_header(k) for k in params}})
     shown = list(params) + ["status", "total_cost_gbp", "shortfall_fte"] + \
         [c for c in df.columns if c.startswith("marginal_cost.")][:3] + [c for c in df.columns if c.startswith("budget_value.")][:1]
     out.print(_frame(df[shown].head(40), f"Sweep of {len(df)} point(s)" + (" (first 40 shown)" if len(df) > 40 else "")))
@@ -174,7 +191,9 @@ def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_
     target = output_path(out_dir or _default_out(loaded, "montecarlo"), folder=True)
     spec_path = spec or case / "uncertainty.yaml"
     if not spec_path.is_file():
-        _fail(f"no uncertainty file {spec_path}; give one with --spec (format: README, 'Monte Carlo')")
+        _fail(f"no uncertainty file {spec_path}; give one with --spec (format: README, 'Monte Carlo')" if spec or
+              case.is_dir() else "a case workbook holds no uncertainty.yaml; give one with --spec (format: README, "
+                                 "'Monte Carlo')")
     try:
         parsed = load_spec(spec_path)
     except ValueError as exc:
@@ -214,7 +233,7 @@ def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_
 
 
 @app.command()
-def compare(first: Path = typer.Argument(..., help="solution.json A, or a case folder", show_default=False),
+def compare(first: Path = typer.Argument(..., help="solution.json A, or a case folder or workbook", show_default=False),
             second: Optional[Path] = typer.Argument(None, help="solution.json B (when FIRST is a solution)",
                                                     show_default=False),
             scenario: List[str] = typer.Option([], "--scenario", "-s", help="With a case folder: one scenario (compared "
@@ -223,8 +242,9 @@ def compare(first: Path = typer.Argument(..., help="solution.json A, or a case f
     """Compare two solutions (two solution.json files, or two scenarios of one case): differences in cost,
     growth, and allocations by lever, region and staff group, as tables and JSON."""
     from optimiser.analysis.compare import compare as run_compare
+    from optimiser.case.workbook import is_workbook
 
-    if first.is_dir():
+    if first.is_dir() or is_workbook(first):
         if second is not None:
             _fail("give either two solution files, or a case folder with --scenario")
         if not 1 <= len(scenario) <= 2:
@@ -247,8 +267,10 @@ def compare(first: Path = typer.Argument(..., help="solution.json A, or a case f
                 _fail(f"{p}: no such file")
         try:
             result = run_compare(first, second)
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            _fail(f"not a solution file written by optimiser solve: {exc}")
+        except json.JSONDecodeError as exc:
+            _fail(f"not a solution file written by optimiser solve (not JSON: {exc})")
+        except (ValueError, KeyError, TypeError) as exc:  # ValueError: what the schema check found
+            _fail(str(exc) if isinstance(exc, ValueError) else f"not a solution file written by optimiser solve: {exc}")
     out.print(f"[bold]A[/] = {result.label_a}   [bold]B[/] = {result.label_b}   (differences are B − A)")
     for note in result.notes:
         out.print(f"[yellow]note[/]: {note}")

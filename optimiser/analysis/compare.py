@@ -49,15 +49,41 @@ class Comparison:
 
 
 def _as_dict(sol: Any) -> tuple[dict, str]:
+    """A solution as its JSON dict, checked against the solution file's schema, and its label.
+
+    Raises:
+        ValueError: it is not JSON, or not a solution file (the first problems found, by field).
+    """
     if isinstance(sol, (str, Path)):
         path = Path(sol)
-        return json.loads(path.read_text(encoding="utf-8")), str(path)
-    if isinstance(sol, dict):
-        return sol, _label(sol)
-    from optimiser.export.solution import solution_dict
+        d, label = json.loads(path.read_text(encoding="utf-8")), str(path)
+    elif isinstance(sol, dict):
+        d, label = sol, None
+    else:
+        from optimiser.export.solution import solution_dict
 
-    d = solution_dict(sol)
-    return d, _label(d)
+        return (d := solution_dict(sol)), _label(d)
+    _check_solution(d, label)
+    return d, label or _label(d)
+
+
+def _check_solution(d: Any, label: str | None, most: int = 5) -> None:
+    from pydantic import ValidationError
+
+    from optimiser.export.solution import SolutionFile
+
+    try:
+        SolutionFile.model_validate(d)
+    except ValidationError as exc:
+        errors = [(".".join(map(str, e["loc"])) or "the file", e["type"], e["msg"]) for e in exc.errors()]
+        found = [f"{words} {', '.join(w for w, kind, _ in errors if kind == key)}"
+                 for key, words in (("missing", "missing fields:"), ("extra_forbidden", "unknown fields:"))
+                 if any(kind == key for _, kind, _ in errors)]
+        found += [f"{w}: {msg}" for w, kind, msg in errors if kind not in ("missing", "extra_forbidden")]
+        more = f"; and {len(found) - most} more" if len(found) > most else ""
+        found = found[:most]
+        raise ValueError(f"{label + ': ' if label else ''}not a solution file written by optimiser solve: "
+                         + "; ".join(found) + more) from None
 
 
 def _label(d: dict) -> str:
@@ -93,6 +119,9 @@ def compare(a: Any, b: Any, label_a: str | None = None, label_b: str | None = No
     Args:
         a, b: solution.json paths, their parsed dicts, or ``Solution`` objects.
         label_a, label_b: names for the two sides (default: file path, or case + scenario).
+
+    Raises:
+        ValueError: a path or dict that is not a solution file (checked against its schema).
     """
     da, la = _as_dict(a)
     db, lb = _as_dict(b)

@@ -13,8 +13,9 @@ def _at(row, expected: str, column: str | None = None, value=None) -> Problem:
     return Problem(str(row["_file"]), expected, row=int(row["_row"]), column=column, value=value)
 
 
-def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame], incomplete: frozenset[str] = frozenset()) -> list[Problem]:
-    """Every problem that needs more than one row to see.
+def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame], incomplete: frozenset[str] = frozenset(),
+               settings: str = "case.yaml") -> list[Problem]:
+    """Every problem that needs more than one row to see (``settings``: where the settings were read).
 
     ``incomplete`` names tables some of whose rows failed their own checks (and were left out):
     references to their codes are not checked, so a bad cell is not also reported as unknown codes.
@@ -22,7 +23,7 @@ def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame], incomplete: 
     problems: list[Problem] = []
     first, last = parse_year(config.first_year), parse_year(config.last_year)
     if first > last:
-        problems.append(Problem("case.yaml", f"last_year must not be before first_year ({config.first_year})",
+        problems.append(Problem(settings, f"last_year must not be before first_year ({config.first_year})",
                                 column="last_year", value=config.last_year))
     years = set(config.years)
 
@@ -44,7 +45,7 @@ def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame], incomplete: 
     programmes, sources = codes("programmes"), codes("recruitment_sources")
     areas = None if regions is None or stps is None else regions | stps | {NATIONAL}
     for code in sorted(set(tables["regions"]["region"]) & set(tables["stps"]["stp"])):
-        problems.append(Problem(TABLES["stps"].name + ".csv", "STP and region codes must differ", column="stp", value=code))
+        problems.append(Problem(config.tables.stps, "STP and region codes must differ", column="stp", value=code))
 
     def refs(name: str, column: str, known: set | None, what: str, optional: bool = False) -> None:
         df = tables.get(name)

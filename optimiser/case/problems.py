@@ -14,8 +14,8 @@ class Problem:
     """One thing wrong with a case.
 
     Attributes:
-        file: the file the problem is in (relative to the case folder).
-        row: the line number in a CSV file (header is line 1), or a change number in a scenario.
+        file: the file the problem is in (relative to the case folder), or ``sheet 'NAME'`` of a case workbook.
+        row: the line number in a CSV file or a sheet (header is line 1), or a change number in a scenario file.
         column: the column or field at fault.
         value: the offending value as written.
         expected: what was expected, in the planner's words.
@@ -30,7 +30,8 @@ class Problem:
     def __str__(self) -> str:
         where = self.file
         if self.row is not None:
-            where += f", {'row' if self.file.endswith('.csv') else 'change'} {self.row}"
+            table = self.file.endswith(".csv") or self.file.startswith("sheet ")  # a row of a CSV file or a sheet
+            where += f", {'row' if table else 'change'} {self.row}"
         if self.column:
             where += f", column '{self.column}'"
         value = self.value.item() if hasattr(self.value, "item") else self.value  # numpy scalar -> plain number

@@ -37,6 +37,19 @@ def read_csv(folder: Path, file: str, spec: TableSpec, named: bool = False) -> t
     header, rows, problems = parse_csv(text, file)
     if header is None:
         return None, problems
+    df, found = table_frame(file, header, rows, spec)
+    problems += found
+    return (None, problems) if problems else (df, [])
+
+
+def table_frame(file: str, header: list[str], rows: list[tuple[int, list[str]]],
+                spec: TableSpec) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """The raw cells of a table (strings, with origin columns), or ``None`` and the problems of its header.
+
+    ``file`` names where the table was read (a CSV file, or a workbook's sheet); ``rows`` are
+    ``(line, cells)`` with line numbers as a spreadsheet shows them (the header is line 1).
+    """
+    problems: list[Problem] = []
     fields = spec.row.model_fields
     problems += [
         Problem(file, f"column missing; the '{spec.name}' table needs it ({fields[c].description})", column=c)

@@ -413,8 +413,8 @@ def solution_json(sol) -> str:
     return json.dumps(solution_dict(sol), separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half of one.
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (UTF-8; or bytes) to ``path`` so that readers see the old file or the new one, never half of one.
 
     The text goes to ``.NAME.PID.*`` beside ``path`` first; such files left by a process that was killed
     (``kill -9``) are removed by the next write to ``path``.
@@ -423,7 +423,7 @@ def write_atomic(path: Path, text: str) -> None:
     remove_stale_temp_files(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8")) as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
