@@ -54,7 +54,7 @@ Output folder:
 - ``draws.jsonl``: one line per finished draw, appended and flushed to disk as each completes;
   running the same command again skips the draws already there (a half-written last line is
   dropped) and gives the same result as an uninterrupted run;
-- ``draws.csv`` and ``summary.json``: written when every draw is done.
+- ``draws.csv`` (sobol and lhs: with each draw's replicate) and ``summary.json``: written when every draw is done.
 """
 from __future__ import annotations
 
@@ -164,7 +164,8 @@ class MonteCarloSpec(BaseModel):
     seed: int = Field(ge=0)
     draws: int = Field(100, ge=1)
     sampler: Sampler = Field("random", description="random (plain Monte Carlo), sobol or lhs (quasi-random)")
-    replicates: int = Field(8, ge=2, description="sobol and lhs: independent scrambles, for the standard error")
+    replicates: int = Field(8, ge=2, description="sobol and lhs: independent scrambles or hypercubes, whose spread "
+                                                 "gives the standard error")
     headline: list[str] | None = Field(None, description="Targets whose joint probability of being met is reported")
     elastic_penalty_gbp_per_fte: float = Field(ELASTIC_PENALTY, gt=0)
     parameters: list[UncertainParameter] = Field(min_length=1)
