@@ -269,3 +269,7 @@ def test_cli_sampler_option_is_recorded_and_standard_errors_printed(tmp_path):
     assert json.loads((tmp_path / "mc" / "montecarlo.json").read_text())["sampler"] == "lhs"
     bad = CliRunner().invoke(app, args + ["--sampler", "halton"])
     assert bad.exit_code == 2 and "unknown sampler 'halton'" in bad.output and "Traceback" not in bad.output
+    spec_file.write_text(spec_file.read_text() + "sampler: halton\nreplicates: 1\n")
+    bad = CliRunner().invoke(app, args)
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    assert "u.yaml" in bad.output and "sampler" in bad.output and "replicates" in bad.output
