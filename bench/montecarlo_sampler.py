@@ -128,7 +128,7 @@ def main() -> None:
     report = json.loads(path.read_text()) if path.exists() else {}  # samplers measured by earlier calls are kept
     if report.get("run_out_years") != args.run_out_years:
         report = {}
-    measured = {r["sampler"]: r for r in report.get("runs", [])}
+    measured = {r["sampler"]: r for r in report.get("runs", []) if "not_run" not in r}
     measured |= {s: measure(case, spec, s, args.draws, args.replicates, args.out / s, args.workers) for s in args.samplers}
     if "random" not in measured and measured:  # no random run: the binomial formula at the best-measured P
         best = min(measured.values(), key=lambda r: r["se"])
@@ -137,7 +137,8 @@ def main() -> None:
                               "p_both_headline": best["p_both_headline"], "draws_for_1pp": needed,
                               "draws_for_1pp_range95": interval}
     runs = [measured[s] for s in ("random", "sobol", "lhs") if s in measured]
-    print(f"\nP(both headline targets met), national case, run-out years {args.run_out_years}:")
+    print(f"\nP(both headline targets met), national case, run-out years {args.run_out_years} "
+          "(half: the first half of each Sobol replicate's points):")
     print(f"{'sampler':8} {'replicates':>10} {'draws':>6} {'P':>7} {'SE (pp)':>8} {'draws for SE 1 pp (95% range)':>30} "
           f"{'CPU s/draw':>10}")
     for r in runs:
@@ -153,7 +154,7 @@ def main() -> None:
         if "half_run" in r:
             h = r["half_run"]
             low, high = h["draws_for_1pp_range95"]
-            print(f"{'  (first half of each replicate)':26} {h['draws']:>6} {h['p']:>7.1%} {100 * h['se']:>8.2f} "
+            print(f"{'  half':8} {'':>10} {h['draws']:>6} {h['p']:>7.1%} {100 * h['se']:>8.2f} "
                   f"{h['draws_for_1pp']:>9,.0f} ({low:,.0f}-{high:,.0f})")
         if "check_grouped_se" in r:
             print(f"  check: SE from {r['groups']} groups of the random draws {100 * r['check_grouped_se']:.2f} pp")
