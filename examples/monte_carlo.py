@@ -25,4 +25,5 @@ short = s["hard_shortfall_fte"]
 print(f"shortfall against the hard targets (FTE): median {short['p50']:,.0f}, 95% {short['p95']:,.0f}")
 for t in s["headline_targets"]:
     print(f"P({t} met) = {s['probability_met'][t]:.0%}")
-print(f"P(both headline targets met) = {s['probability_all_headline_met']:.0%}")
+print(f"P(both headline targets met) = {s['probability_all_headline_met']:.0%} "
+      f"(standard error {100 * s['probability_all_headline_met_se']:.1f} percentage points, {s['sampler']} draws)")

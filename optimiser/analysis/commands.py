@@ -178,13 +178,20 @@ def tornado(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out
 def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: Optional[int] = RunOutOpt,
                spec: Optional[Path] = typer.Option(None, "--spec", help="Uncertainty YAML [default: CASE/uncertainty.yaml]"),
                draws: Optional[int] = typer.Option(None, "--draws", help="Number of draws [default: the spec's]"),
+               sampler: Optional[str] = typer.Option(None, "--sampler", help="random (plain Monte Carlo), sobol "
+                                                     "(scrambled Sobol) or lhs (Latin hypercube) [default: the spec's, "
+                                                     "else random]"),
+               replicates: Optional[int] = typer.Option(None, "--replicates", help="sobol, lhs: independent scrambles, "
+                                                        "whose spread gives the standard error [default: the spec's, else 8]"),
                out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the draws and summary "
                                                                           "[default: out/CASE[-SCENARIO]/montecarlo]"),
                executor: str = ExecutorOpt, scheduler: Optional[str] = SchedulerOpt, workers: Optional[int] = WorkersOpt):
     """Solve seeded draws of the uncertain parameters; report quantiles of cost and shortfall and the
-    probability that each target is met. Draws are saved as they finish: run the same command again to
-    resume an interrupted run (the result is the same as an uninterrupted one)."""
-    from optimiser.analysis.montecarlo import load_spec, run_montecarlo
+    probability that each target is met, with its standard error. Draws are saved as they finish: run the
+    same command again to resume an interrupted run (the result is the same as an uninterrupted one)."""
+    from pydantic import ValidationError
+
+    from optimiser.analysis.montecarlo import MonteCarloSpec, load_spec, run_montecarlo
 
     _check_executor(executor, scheduler)
     loaded = _load(case, scenario, run_out)
@@ -200,6 +207,23 @@ def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_
         _fail(str(exc))
     if draws is not None and draws < 1:
         _fail("--draws must be at least 1")
+    if sampler is not None and sampler not in ("random", "sobol", "lhs"):
+        _fail(f"unknown sampler {sampler!r}; expected random, sobol or lhs")
+    if replicates is not None and replicates < 2:
+        _fail("--replicates must be at least 2 (their spread gives the standard error)")
+    changes = {k: v for k, v in {"sampler": sampler, "replicates": replicates}.items() if v is not None}
+    if changes:
+        try:
+            parsed = MonteCarloSpec.model_validate(parsed.model_dump(by_alias=True) | changes)
+        except ValidationError as exc:
+            _fail(str(exc))
+    asked = draws or parsed.draws
+    if parsed.design_draws(asked) != asked:
+        how = ("a power of 2 each, for the balance of Sobol points" if parsed.sampler == "sobol"
+               else "the same number each")
+        err.print(f"note: {parsed.sampler}: {asked} draws rounded up to {parsed.design_draws(asked)} = "
+                  f"{parsed.replicates} replicates × {parsed.design_draws(asked) // parsed.replicates} ({how})",
+                  highlight=False)
     try:
         with _progress("draws") as progress:
             result = run_montecarlo(loaded, parsed, target, draws=draws, executor=executor, scheduler=scheduler,
@@ -209,7 +233,8 @@ def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_
     except ValueError as exc:
         _fail(str(exc))
     s = result.summary
-    out.print(f"[bold]{loaded.name}[/]: {s['draws_done']} of {s['draws']} draws, seed {s['seed']}; "
+    sampled = s["sampler"] + (f", {s['replicates']} replicates" if "replicates" in s else "")
+    out.print(f"[bold]{loaded.name}[/]: {s['draws_done']} of {s['draws']} draws ({sampled}), seed {s['seed']}; "
               f"{s.get('draws_solved', 0)} solved")
     rows = []
     for key, label, unit in [("total_cost_gbp", "total cost", "£"), ("shortfall_fte", "shortfall, all targets", "FTE"),
@@ -223,13 +248,25 @@ def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_
     hard = loaded.table("targets").query("kind == 'hard'")["target"]
     shown = [t for t in prob if t in set(hard)]
     if shown:
-        out.print(_frame(pd.DataFrame({"target": shown, "probability_met": [prob[t] for t in shown]}),
+        se, ci = s["probability_met_se"], s["probability_met_ci95"]
+        out.print(_frame(pd.DataFrame({"target": shown, "probability met": [_percent(prob[t]) for t in shown],
+                                       "standard error": [_percent(se[t], "pp") for t in shown],
+                                       "95% interval": [f"{_percent(ci[t][0])}–{_percent(ci[t][1])}" for t in shown]}),
                          "Probability each hard target is met"))
-    if headline:
+    if headline and "probability_all_headline_met" in s:
         out.print(f"Probability all of {', '.join(headline)} are met: "
-                  f"[bold]{s.get('probability_all_headline_met', float('nan')):.1%}[/]")
+                  f"[bold]{_percent(s['probability_all_headline_met'])}[/] ± {_percent(s['probability_all_headline_met_se'], 'pp')} "
+                  f"(standard error); 95% interval {_percent(s['probability_all_headline_met_ci95'][0])}–"
+                  f"{_percent(s['probability_all_headline_met_ci95'][1])}")
+    if prob:
+        out.print(f"standard errors: {s['standard_error']}", highlight=False)
     out.print(f"draws in {target / 'draws.jsonl'}" + (f"; summary in {target / 'summary.json'}" if result.complete else
                                                      " (incomplete: run again to resume)"))
+
+
+def _percent(v: float | None, unit: str = "%") -> str:
+    """A share as a percentage (or percentage points), 'n/a' when it cannot be estimated."""
+    return "n/a" if v is None or v != v else f"{100 * v:.1f}{'%' if unit == '%' else ' ' + unit}"
 
 
 @app.command()

@@ -20,8 +20,28 @@ Each parameter gives ``set`` (the drawn value replaces the case's) or ``scale`` 
 are multiplied by it; shares are capped at 1). Distributions: ``uniform`` (low, high),
 ``triangular`` (low, mode, high) and ``truncated_normal`` (mean, sd, low, high).
 
-Draw ``i`` uses the random stream seeded by ``(seed, i)`` and inverse-CDF sampling, so its values
-do not depend on how many draws are run or in which order. Each draw is solved in a fresh HiGHS
+Samplers (``sampler:`` in the file, or ``--sampler``); each maps points of the unit cube through
+every parameter's inverse CDF (``ppf``), one coordinate per parameter:
+
+- ``random`` (plain Monte Carlo, the default): draw ``i`` uses the random stream seeded by
+  ``(seed, i)``. A probability's standard error is the binomial ``sqrt(p (1 - p) / n)``, its 95%
+  interval the Wilson score interval.
+- ``sobol`` (randomised quasi-Monte Carlo): ``replicates`` independently scrambled Sobol sequences
+  (scipy's ``qmc.Sobol``, scramble seeded by ``(seed, 1, r)``), taken in turn: draw ``i`` is
+  point ``i // replicates`` of sequence ``i % replicates``. A point of a Sobol sequence does not
+  depend on how many are taken, so runs resume and extend like plain ones. Sobol points are
+  balanced in blocks of a power of 2, so the number of draws is rounded up to ``replicates x 2^k``.
+- ``lhs`` (Latin hypercube): ``replicates`` independent Latin hypercubes of ``draws / replicates``
+  points each (scipy's ``qmc.LatinHypercube``, seeded by ``(seed, 2, r)``), taken in turn. A
+  hypercube's points depend on its size, so an ``lhs`` run resumes but cannot be extended to more
+  draws (use another folder). The number of draws is rounded up to a multiple of ``replicates``.
+
+Quasi-random points are not independent, so the binomial formula does not hold for them. Each
+replicate is an independent, unbiased estimate, so a probability is the mean of the replicates'
+estimates, its standard error ``sd / sqrt(replicates)`` of the spread between them, and its 95%
+interval ``p +/- t(replicates - 1) x SE``.
+
+Draw values do not depend on the order the draws are solved in. Each draw is solved in a fresh HiGHS
 object from the basis of the base case, so its result does not depend on which worker solved it
 or what that worker solved before.
 
@@ -34,7 +54,7 @@ Output folder:
 - ``draws.jsonl``: one line per finished draw, appended and flushed to disk as each completes;
   running the same command again skips the draws already there (a half-written last line is
   dropped) and gives the same result as an uninterrupted run;
-- ``draws.csv`` and ``summary.json``: written when every draw is done.
+- ``draws.csv`` (sobol and lhs: with each draw's replicate) and ``summary.json``: written when every draw is done.
 """
 from __future__ import annotations
 
@@ -42,6 +62,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,6 +79,15 @@ from optimiser.analysis.sweep import Progress
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 MET_TOL = 1e-6  # FTE: a shortfall at most this is a target met
+Sampler = Literal["random", "sobol", "lhs"]
+Z95 = 1.959963984540054  # the standard normal's 97.5% point
+STANDARD_ERROR = {  # how each sampler's standard errors are worked out (summary.json says which)
+    "random": "binomial: SE = sqrt(p (1 - p) / n) over the n solved draws; 95% interval: Wilson score",
+    "sobol": "spread between independently scrambled Sobol replicates: SE = sd(replicate shares) / sqrt(replicates); "
+             "95% interval: p +/- t(replicates - 1) x SE",
+    "lhs": "spread between independent Latin hypercube replicates: SE = sd(replicate shares) / sqrt(replicates); "
+           "95% interval: p +/- t(replicates - 1) x SE",
+}
 
 
 class Distribution(BaseModel):
@@ -133,6 +163,9 @@ class MonteCarloSpec(BaseModel):
 
     seed: int = Field(ge=0)
     draws: int = Field(100, ge=1)
+    sampler: Sampler = Field("random", description="random (plain Monte Carlo), sobol or lhs (quasi-random)")
+    replicates: int = Field(8, ge=2, description="sobol and lhs: independent scrambles or hypercubes, whose spread "
+                                                 "gives the standard error")
     headline: list[str] | None = Field(None, description="Targets whose joint probability of being met is reported")
     elastic_penalty_gbp_per_fte: float = Field(ELASTIC_PENALTY, gt=0)
     parameters: list[UncertainParameter] = Field(min_length=1)
@@ -144,18 +177,62 @@ class MonteCarloSpec(BaseModel):
             raise ValueError("parameter names (or paths) must be unique")
         return self
 
-    def values(self, draw: int) -> dict[str, float]:
-        """The parameter values of draw ``draw`` (reproducible from the seed alone)."""
-        u = np.random.default_rng([self.seed, draw]).random(len(self.parameters))
+    def design_draws(self, draws: int) -> int:
+        """The number of draws run when ``draws`` are asked for: ``replicates x 2^k`` (sobol, the
+        smallest not below ``draws``), a multiple of ``replicates`` (lhs), or ``draws`` (random)."""
+        if self.sampler == "random":
+            return draws
+        per_replicate = -(-draws // self.replicates)
+        if self.sampler == "sobol":
+            per_replicate = 1 << (per_replicate - 1).bit_length()
+        return self.replicates * per_replicate
+
+    def replicate(self, draw: int) -> int | None:
+        """Which scramble (sobol) or hypercube (lhs) draw ``draw`` belongs to; None for random."""
+        return None if self.sampler == "random" else draw % self.replicates
+
+    def unit_point(self, draw: int, draws: int | None = None) -> np.ndarray:
+        """Draw ``draw``'s point in the unit cube, one coordinate per parameter.
+
+        ``draws`` (the run's total, after :meth:`design_draws`) is needed for lhs only.
+        """
+        d = len(self.parameters)
+        if self.sampler == "random":
+            return np.random.default_rng([self.seed, draw]).random(d)
+        k, r = divmod(draw, self.replicates)  # point k of replicate r
+        if self.sampler == "sobol":
+            from scipy.stats import qmc
+
+            sequence = qmc.Sobol(d, scramble=True, rng=np.random.default_rng([self.seed, 1, r]))
+            if k:  # (scipy's fast_forward(0) fails)
+                sequence.fast_forward(k)
+            return sequence.random(1)[0]
+        if draws is None or draws % self.replicates:
+            raise ValueError("a Latin hypercube draw needs the run's number of draws, a multiple of replicates")
+        return _latin_hypercube(self.seed, r, d, draws // self.replicates)[k]
+
+    def values(self, draw: int, draws: int | None = None) -> dict[str, float]:
+        """The parameter values of draw ``draw`` (reproducible from the seed; see :meth:`unit_point`)."""
+        u = self.unit_point(draw, draws)
         return {p.label: p.dist.ppf(float(x)) for p, x in zip(self.parameters, u)}
 
     def assignments(self, values: dict[str, float]) -> list[Assignment]:
         return [Assignment(Parameter.parse(p.path), values[p.label], p.how) for p in self.parameters]
 
     def fingerprint(self) -> str:
-        """sha256 of everything that decides a draw's result (not the number of draws)."""
-        data = self.model_dump(mode="json", by_alias=True, exclude={"draws"})
+        """sha256 of everything that decides a draw's result (not the number of draws; a random
+        spec hashes as it did before samplers were added, so older runs still resume)."""
+        exclude = {"draws"} | ({"sampler", "replicates"} if self.sampler == "random" else set())
+        data = self.model_dump(mode="json", by_alias=True, exclude=exclude)
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+@lru_cache(maxsize=64)
+def _latin_hypercube(seed: int, replicate: int, d: int, n: int) -> np.ndarray:
+    """Latin hypercube ``replicate`` of a run: ``n`` points in ``d`` dimensions."""
+    from scipy.stats import qmc
+
+    return qmc.LatinHypercube(d, scramble=True, rng=np.random.default_rng([seed, 2, replicate])).random(n)
 
 
 def load_spec(path: str | Path) -> MonteCarloSpec:
@@ -220,29 +297,31 @@ def run_montecarlo(case: Case, spec: MonteCarloSpec | str | Path, out_dir: str |
         spec: the uncertainty spec, or the path of its YAML file.
         out_dir: folder for ``montecarlo.json``, ``draws.jsonl``, ``draws.csv`` and ``summary.json``.
             Draws already in ``draws.jsonl`` (from an interrupted run) are not solved again.
-        draws: number of draws (default: the spec's).
+        draws: number of draws (default: the spec's); sobol and lhs round it up (see
+            :meth:`MonteCarloSpec.design_draws`), and the summary's ``draws`` says how many were run.
         executor, scheduler, workers: where to solve (see :func:`optimiser.analysis.sweep.sweep`).
         max_new_draws: stop after solving this many new draws (the run is then partial; run again to finish).
         progress: called with (draws done, draws in all) as draws complete.
 
     Raises:
-        ValueError: if ``out_dir`` holds a run of another case or spec, or the spec names no such parameter.
+        ValueError: if ``out_dir`` holds a run of another case or spec (or an lhs run of another number
+            of draws), or the spec names no such parameter.
     """
     if not isinstance(spec, MonteCarloSpec):
         spec = load_spec(spec)
-    n = draws or spec.draws
+    n = spec.design_draws(draws or spec.draws)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for p in spec.parameters:  # a path that matches nothing fails here, not in every worker
         par = Parameter.parse(p.path)
         if par.setting is None:
             matched_rows(case, par)
-    _manifest(out, case, spec)
+    _manifest(out, case, spec, n)
     done = _read_draws(out / "draws.jsonl")
     todo = [i for i in range(n) if i not in done]
     if max_new_draws is not None:
         todo = todo[:max_new_draws]
-    tasks = [{"draw": i, "values": spec.values(i), "spec": spec} for i in todo]
+    tasks = [{"draw": i, "values": spec.values(i, n), "spec": spec} for i in todo]
     finished = sum(1 for i in done if i < n)
     if progress:
         progress(finished, n)
@@ -279,9 +358,11 @@ def _json_safe(v):
     return v
 
 
-def _manifest(out: Path, case: Case, spec: MonteCarloSpec) -> None:
+def _manifest(out: Path, case: Case, spec: MonteCarloSpec, n: int) -> None:
     manifest = {"case": case.name, "scenario": case.scenario, "case_sha256": case.content_hash,
-                "spec_sha256": spec.fingerprint(), "seed": spec.seed,
+                "spec_sha256": spec.fingerprint(), "seed": spec.seed, "sampler": spec.sampler,
+                **({"replicates": spec.replicates} if spec.sampler != "random" else {}),
+                **({"lhs_draws": n} if spec.sampler == "lhs" else {}),
                 "spec": spec.model_dump(mode="json", by_alias=True, exclude={"draws"})}
     path = out / "montecarlo.json"
     if path.exists():
@@ -289,6 +370,10 @@ def _manifest(out: Path, case: Case, spec: MonteCarloSpec) -> None:
         if (old.get("case_sha256"), old.get("spec_sha256")) != (manifest["case_sha256"], manifest["spec_sha256"]):
             raise ValueError(f"{out} holds a Monte Carlo run of another case or uncertainty spec; "
                              "use another output folder (or delete it to start again)")
+        if old.get("lhs_draws") != manifest.get("lhs_draws"):
+            raise ValueError(f"{out} holds a Latin hypercube run of {old['lhs_draws']} draws, not {n}: a hypercube's "
+                             "points depend on its size, so it cannot be extended or cut; use another output folder "
+                             "(or the sobol sampler, whose runs extend)")
         return
     from optimiser.export.solution import write_atomic
 
@@ -320,10 +405,11 @@ def _read_draws(path: Path) -> dict[int, dict]:
 
 
 def draws_table(records: list[dict], spec: MonteCarloSpec) -> pd.DataFrame:
-    """One row per draw: its values, status, costs, shortfalls and growth by family."""
+    """One row per draw: its replicate (sobol, lhs), values, status, costs, shortfalls and growth by family."""
     rows = []
     for r in records:
-        row = {"draw": r["draw"], **{f"value.{p.label}": r["values"][p.label] for p in spec.parameters},
+        row = {"draw": r["draw"], **({"replicate": spec.replicate(r["draw"])} if spec.sampler != "random" else {}),
+               **{f"value.{p.label}": r["values"][p.label] for p in spec.parameters},
                "status": r["status"],
                "total_cost_gbp": r["total_cost_gbp"], "penalties_gbp": r["penalties_gbp"],
                "shortfall_fte": r["shortfall_fte"], "hard_shortfall_fte": r["hard_shortfall_fte"]}
@@ -333,12 +419,55 @@ def draws_table(records: list[dict], spec: MonteCarloSpec) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@dataclass(frozen=True)
+class Estimate:
+    """A probability (share 0-1) estimated from draws, its standard error and 95% interval."""
+
+    p: float
+    se: float
+    low: float
+    high: float
+
+
+def binomial_estimate(met) -> Estimate:
+    """Independent draws (plain Monte Carlo): ``p = k / n``, ``SE = sqrt(p (1 - p) / n)``, and the
+    Wilson score 95% interval (which, unlike ``p +/- 1.96 SE``, is not empty when k is 0 or n)."""
+    met = np.asarray(met, dtype=bool)
+    n = len(met)
+    if n == 0:
+        return Estimate(*[float("nan")] * 4)
+    p = float(met.mean())
+    z = Z95
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return Estimate(p, float(np.sqrt(p * (1 - p) / n)), float(max(0.0, centre - half)), float(min(1.0, centre + half)))
+
+
+def replicate_estimate(met, replicate) -> Estimate:
+    """Randomised quasi-Monte Carlo: each replicate (an independent scramble) gives an unbiased
+    estimate, its share of draws met. ``p`` is their mean, ``SE = sd(estimates) / sqrt(R)`` over the R
+    replicates, and the 95% interval ``p +/- t(R - 1) x SE`` (cut to 0-1)."""
+    from scipy import stats
+
+    met, replicate = np.asarray(met, dtype=bool), np.asarray(replicate)
+    means = np.array([met[replicate == r].mean() for r in np.unique(replicate)])
+    if len(means) < 2:
+        return Estimate(float(means[0]) if len(means) else float("nan"), *[float("nan")] * 3)
+    p = float(means.mean())
+    se = float(means.std(ddof=1) / np.sqrt(len(means)))
+    t = float(stats.t.ppf(0.975, len(means) - 1))
+    return Estimate(p, se, float(max(0.0, p - t * se)), float(min(1.0, p + t * se)))
+
+
 def summarise(table: pd.DataFrame, case: Case, spec: MonteCarloSpec, n: int) -> dict:
-    """Quantiles of cost and shortfall, and the probability that each target is met."""
+    """Quantiles of cost and shortfall, and the probability that each target is met, with its
+    standard error and 95% interval (:func:`binomial_estimate` or :func:`replicate_estimate`)."""
     targets = case.table("targets")
     headline = spec.headline or default_headline(case)
-    out: dict = {"case": case.name, "scenario": case.scenario, "seed": spec.seed, "draws": n,
-                 "draws_done": int(len(table)), "headline_targets": headline}
+    out: dict = {"case": case.name, "scenario": case.scenario, "seed": spec.seed, "sampler": spec.sampler,
+                 **({"replicates": spec.replicates} if spec.sampler != "random" else {}),
+                 "draws": n, "draws_done": int(len(table)), "headline_targets": headline,
+                 "standard_error": STANDARD_ERROR[spec.sampler]}
     if table.empty:
         return out
     ok = table[table["status"] == "optimal"]
@@ -353,11 +482,21 @@ def summarise(table: pd.DataFrame, case: Case, spec: MonteCarloSpec, n: int) -> 
         out["shortfall_fte"] = q("shortfall_fte")
         out["hard_shortfall_fte"] = q("hard_shortfall_fte")
     short_sets = [set(s.split(";")) - {""} for s in ok["targets_short"]]
-    met = {t: float(np.mean([t not in s for s in short_sets])) if short_sets else float("nan") for t in targets["target"]}
-    out["probability_met"] = met
-    out["probability_all_headline_met"] = (float(np.mean([not (s & set(headline)) for s in short_sets]))
-                                           if short_sets else float("nan"))
-    out["probability_all_hard_met"] = float(np.mean(ok["hard_shortfall_fte"].to_numpy(float) <= MET_TOL)) if len(ok) else float("nan")
+    if spec.sampler == "random":
+        estimate = binomial_estimate
+    else:
+        def estimate(met):
+            return replicate_estimate(met, ok["draw"].to_numpy() % spec.replicates)
+
+    events = {t: [t not in s for s in short_sets] for t in targets["target"]}
+    met = {t: estimate(v) for t, v in events.items()}
+    out["probability_met"] = {t: e.p for t, e in met.items()}
+    out["probability_met_se"] = {t: e.se for t, e in met.items()}
+    out["probability_met_ci95"] = {t: [e.low, e.high] for t, e in met.items()}
+    for key, event in [("probability_all_headline_met", [not (s & set(headline)) for s in short_sets]),
+                       ("probability_all_hard_met", ok["hard_shortfall_fte"].to_numpy(float) <= MET_TOL)]:
+        e = estimate(event)
+        out[key], out[key + "_se"], out[key + "_ci95"] = e.p, e.se, [e.low, e.high]
     return out
 
 
@@ -368,5 +507,5 @@ def default_headline(case: Case) -> list[str]:
     return list(tg.loc[mask, "target"])
 
 
-__all__ = ["Distribution", "MonteCarloResult", "MonteCarloSpec", "UncertainParameter", "default_headline",
-           "load_spec", "run_montecarlo"]
+__all__ = ["Distribution", "Estimate", "MonteCarloResult", "MonteCarloSpec", "UncertainParameter", "binomial_estimate",
+           "default_headline", "load_spec", "replicate_estimate", "run_montecarlo"]
