@@ -210,10 +210,17 @@ def _headline(sol: dict) -> str:
             split += ("; " if split else "") + f"penalties {gbp(costs['penalties_gbp'], True)}"
         cards.append(_card("Total cost (present value)", gbp(costs["total_gbp"]), split or "all levers, penalties "
                            "included", "total_cost_gbp", costs["total_gbp"]))
+    reachable = {s["target"]: s["achievable_fte"] for s in
+                 ((sol.get("diagnosis") or {}).get("elastic") or {}).get("shortfalls") or []}
     for t in headline_targets(sol["targets"]):
         achieved = t.get("achieved_fte")
         met = achieved is not None and achieved >= t["minimum_fte"] - 1e-6
         note = f"{esc(t['measure'])} by {esc(t['year'])}, {esc(t['kind'])} target"
+        if achieved is None and t["target"] in reachable:
+            cards.append(_card(t["description"], f"at most {fte(reachable[t['target']])} of {fte(t['minimum_fte'])} FTE",
+                               note + "; the most any plan can reach within the other limits", f"target:{t['target']}",
+                               reachable[t["target"]], "bad"))
+            continue
         if t.get("marginal_cost_per_fte") is not None:
             note += f"; marginal cost {gbp(t['marginal_cost_per_fte'])} per FTE"
         if t.get("shortfall_fte"):
@@ -487,7 +494,9 @@ def _diagnosis_section(sol: dict) -> str:
             parts.append(f"<p>With these shortfalls the cheapest plan costs {gbp(el['total_cost_gbp'])}.</p>")
     c = d.get("conflict")
     if c:
-        parts.append(f"<h3>(b) The limits in conflict</h3><blockquote>{esc(c['sentence'])}</blockquote>")
+        parts.append(f"<h3>(b) The limits in conflict</h3><p>{c['limit_count']} limits cannot all hold; drop any "
+                     "one and a plan exists:</p><ul>" + "".join(f"<li>{esc(lim['words'])}</li>" for lim in c["limits"])
+                     + "</ul>")
     rel = [r for r in d.get("relaxations") or [] if r.get("rank_by_cost") is not None]
     if rel:
         df = pd.DataFrame(rel).sort_values("rank_by_cost")[["short", "words", "relative_change", "total_cost_gbp"]]
