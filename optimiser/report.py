@@ -561,8 +561,9 @@ def tornado_report(data: dict, case: Case | None = None) -> str:
             "shortfall_low_fte", "shortfall_high_fte"]
     return page(title, subtitle, [
         figure(fig, "Change in total cost from the base when each parameter group is at its low and its high value; "
-                    "largest effect on top. Total cost excludes the elastic penalties of targets that fall short "
-                    "(their shortfall is in the right panel).", "tornado"),
+                    "largest effect on top." + (" Total cost excludes the elastic penalties of targets that fall short "
+                                                "(their shortfall is in the right panel)." if len(fig.axes) > 1 else ""),
+               "tornado"),
         table(df[[c for c in cols if c in df]], {"total_cost_low_gbp": "gbp", "total_cost_high_gbp": "gbp",
                                                  "cost_effect_gbp": "gbp", "shortfall_low_fte": "fte",
                                                  "shortfall_high_fte": "fte", "rank_cost": "int"})])

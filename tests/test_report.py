@@ -46,6 +46,19 @@ def reports(tmp_path_factory) -> dict[str, tuple[Path, dict | None]]:
     run("tornado", FIXTURE, "--out", tmp / "tornado", "--executor", "serial")
     run("report", tmp / "tornado" / "tornado.json", "--case", FIXTURE, "--out", tmp / "tornado.html")
     out["tornado"] = tmp / "tornado.html", None
+
+    run("sweep", FIXTURE, "--set", "targets.minimum_fte[target=trad]=10:40:4", "--out", tmp / "sweep",
+        "--executor", "serial", "--elastic", "1000000")
+    run("report", tmp / "sweep" / "sweep.json", "--out", tmp / "sweep.html")
+    out["sweep"] = tmp / "sweep.html", None
+
+    spec = tmp / "uncertainty.yaml"
+    spec.write_text(json.dumps({"seed": 3, "draws": 6, "parameters": [
+        {"path": "leaver_rates.leaver_rate", "scale": {"distribution": "uniform", "low": 0.8, "high": 1.6}},
+        {"path": "recruitment_pools.pool_fte", "scale": {"distribution": "uniform", "low": 0.2, "high": 1.2}}]}))
+    run("montecarlo", FIXTURE, "--spec", spec, "--out", tmp / "mc", "--executor", "serial", "--xlsx")
+    run("report", tmp / "mc" / "summary.json", "--case", FIXTURE, "--out", tmp / "montecarlo.html")
+    out["montecarlo"] = tmp / "montecarlo.html", None
     return out
 
 
@@ -117,10 +130,11 @@ HEADLINES = """Array.from(document.querySelectorAll("[data-headline]")).map(func
   return {key: c.dataset.headline, value: JSON.parse(c.dataset.value),
           shown: c.querySelector(".value").textContent};})"""
 
-EXPECTED_CHARTS = {"base": {"family", "groups", "spend", "tiles"}, "infeasible": set(), "tornado": {"tornado"}}
+EXPECTED_CHARTS = {"base": {"family", "groups", "spend", "tiles"}, "infeasible": set(), "tornado": {"tornado"},
+                   "sweep": {"sweep"}, "montecarlo": {"montecarlo", "probability"}}
 
 
-@pytest.mark.parametrize("name", ["base", "infeasible", "tornado"])
+@pytest.mark.parametrize("name", list(EXPECTED_CHARTS))
 def test_report_renders_offline_in_chromium(reports, chromium, name, tmp_path):
     path, sol = reports[name]
     with Browser(chromium) as browser:
@@ -130,7 +144,7 @@ def test_report_renders_offline_in_chromium(reports, chromium, name, tmp_path):
         fetched = [u for u in browser.requests() if not u.startswith(("file:", "data:"))]
         shot = browser.screenshot(tmp_path / f"{name}.png")
     assert fetched == []  # with the network off, nothing was even tried
-    assert {c["name"] for c in charts} == EXPECTED_CHARTS[name]
+    assert {c["name"] for c in charts} - {"sweep_shortfall"} == EXPECTED_CHARTS[name]  # shortfall: if any
     for c in charts:  # every chart drawn: an SVG with a size and marks in it
         assert c["width"] > 200 and c["height"] > 100 and c["marks"] > 10, c
     assert shot.stat().st_size > 20_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

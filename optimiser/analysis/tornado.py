@@ -159,8 +159,10 @@ def tornado_figure(df: pd.DataFrame, title: str | None = None):
 
     d = df.sort_values("rank_cost", ascending=False)
     base = float(d["base_total_cost_gbp"].iloc[0]) if len(d) else 0.0
-    low = (d["total_cost_low_gbp"] - base) / 1e6
-    high = (d["total_cost_high_gbp"] - base) / 1e6
+    swing = np.nanmax(np.abs(d[["total_cost_low_gbp", "total_cost_high_gbp"]].to_numpy(float) - base)) if len(d) else 0.0
+    scale, unit = (1e6, "m") if not np.isfinite(swing) or swing >= 1e7 else (1e3, "k")  # £m, or £k for a small case
+    low = (d["total_cost_low_gbp"] - base) / scale
+    high = (d["total_cost_high_gbp"] - base) / scale
     short = (d[["shortfall_low_fte", "shortfall_high_fte"]].to_numpy(float) - d[["base_shortfall_fte"]].to_numpy(float))
     has_short = bool(np.nan_to_num(np.abs(short)).max() > 1e-6) if len(d) else False
     ncols = 2 if has_short else 1
@@ -170,14 +172,14 @@ def tornado_figure(df: pd.DataFrame, title: str | None = None):
     lo_label = f"parameters ×{d['low_factor'].iloc[0]:.2f}" if len(d) else "low"
     hi_label = f"parameters ×{d['high_factor'].iloc[0]:.2f}" if len(d) else "high"
     ax = axes[0][0]
-    _bars(ax, y, low.to_numpy(float), high.to_numpy(float), lo_label, hi_label, "£{:+,.0f}m")
+    _bars(ax, y, low.to_numpy(float), high.to_numpy(float), lo_label, hi_label, "£", unit)
     ax.set_yticks(y, d["group"])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.set_xlabel(f"change in total cost from £{base / 1e6:,.0f}m (£m, present value)")
+    ax.set_xlabel(f"change in total cost from £{base / scale:,.0f}{unit} (£{unit}, present value)")
     ax.legend(loc="lower right", fontsize=8)
     if has_short:
         ax2 = axes[0][1]
-        _bars(ax2, y, short[:, 0], short[:, 1], lo_label, hi_label, "{:+,.0f}")
+        _bars(ax2, y, short[:, 0], short[:, 1], lo_label, hi_label, "", " FTE")
         ax2.set_xlabel("change in shortfall of the targets (FTE)")
         ax2.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax2.tick_params(axis="x", labelrotation=30)
@@ -189,7 +191,7 @@ def tornado_figure(df: pd.DataFrame, title: str | None = None):
     return fig
 
 
-def _bars(ax, y, low, high, lo_label: str, hi_label: str, fmt: str) -> None:
+def _bars(ax, y, low, high, lo_label: str, hi_label: str, prefix: str, suffix: str) -> None:
     """Low and high bars from zero, each labelled with its value at its end (none for an unsolved end)."""
     ax.barh(y - 0.2, np.nan_to_num(low), height=0.4, color="#4C72B0", label=lo_label)
     ax.barh(y + 0.2, np.nan_to_num(high), height=0.4, color="#DD8452", label=hi_label)
@@ -198,7 +200,8 @@ def _bars(ax, y, low, high, lo_label: str, hi_label: str, fmt: str) -> None:
     for offset, values in ((-0.2, low), (0.2, high)):
         for yi, v in zip(y, values):
             if np.isfinite(v):
-                ax.text(v + (0.01 * span if v >= 0 else -0.01 * span), yi + offset, fmt.format(v), va="center",
+                text = f"{'+' if v >= 0 else '−'}{prefix}{abs(v):,.0f}{suffix}"
+                ax.text(v + (0.01 * span if v >= 0 else -0.01 * span), yi + offset, text, va="center",
                         ha="left" if v >= 0 else "right", fontsize=7)
     ax.set_xlim(-1.25 * span, 1.25 * span)
 
