@@ -240,11 +240,13 @@ def _years(sol: dict, wf: pd.DataFrame) -> list[str]:
     return sorted(wf["year"].unique())
 
 
-def _shade_run_out(ax, years: list[str], periods: dict[str, str]) -> None:
+def _shade_run_out(ax, years: list[str], periods: dict[str, str], label: bool = True, top: bool = False) -> None:
     run = [i for i, y in enumerate(years) if periods.get(y) == "run_out"]
     if run:
         ax.axvspan(run[0] - 0.5, run[-1] + 0.5, color=RUN_OUT_SHADE, zorder=0)
-        ax.text(run[0] - 0.4, ax.get_ylim()[1], "run-out years", va="top", fontsize=8, color="#555")
+        if label:
+            ax.text(run[0] - 0.35, 0.99 if top else 0.02, "run-out years", va="top" if top else "bottom", fontsize=8,
+                    color="#555", transform=ax.get_xaxis_transform())
 
 
 def _target_levels(sol: dict, wf: pd.DataFrame, match) -> list[tuple[str, float, str, bool]]:
@@ -285,7 +287,7 @@ def _trajectories(sol: dict, wf: pd.DataFrame) -> str:
         _shade_run_out(ax, years, periods)
         handles, labels = ax.get_legend_handles_labels()
         keep = dict(zip(labels, handles))
-        ax.legend(keep.values(), keep.keys(), fontsize=8, loc="lower right")
+        ax.legend(keep.values(), keep.keys(), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)
     chart = figure(fig, "Staff in post at the end of each year (thousand FTE), by family, against the targets on the "
                         "whole family (a bar: green met, red not met). The first year is the baseline.", "family")
 
@@ -299,17 +301,18 @@ def _trajectories(sol: dict, wf: pd.DataFrame) -> str:
         ax.plot(range(len(years)), series.to_numpy(), color="#005eb8", marker=".")
         for year, level, _, met in _target_levels(
                 sol, wf, lambda t, g=g.staff_group: t.get("staff_group") == g and not t.get("region") and not t.get("stp")):
-            ax.plot([x[year]], [level], marker="_", markersize=16, mew=2.5, color="#007f3b" if met else "#d5281b")
+            ax.plot([x[year]], [level], marker="_", markersize=9, mew=2.5, color="#007f3b" if met else "#d5281b")
         ax.set_title(_short(g.staff_group_name or g.staff_group, 42), fontsize=9)
         ax.set_xticks(range(len(years)), [y[2:4] if i % 2 == 0 else "" for i, y in enumerate(years)], fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
         ax.yaxis.set_major_formatter(_thousands())
-        _shade_run_out(ax, years, periods)
+        _shade_run_out(ax, years, periods, label=False)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     fig.tight_layout()
     groups_chart = figure(fig, "Staff in post by staff group (FTE; years labelled by their first two digits, 16 = "
-                               "2016/17), with the targets on that group alone (green met, red not met).", "groups")
+                               "2016/17; grey: run-out years), with the targets on that group alone, a tick a year "
+                               "(green met, red not met).", "groups")
     return "<h2>Workforce against the targets</h2>" + chart + groups_chart
 
 
@@ -320,7 +323,7 @@ def _short(text: str, n: int) -> str:
 def _thousands():
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _: f"{v:,.0f}")
+    return FuncFormatter(lambda v, _: f"{v:,.0f}".replace("-0", "0") if abs(v) < 0.5 else f"{v:,.0f}")
 
 
 def _spend(sol: dict) -> str:
@@ -342,8 +345,9 @@ def _spend(sol: dict) -> str:
     ax.set_xticks(range(len(years)), years, rotation=45, ha="right", fontsize=8)
     ax.set_ylabel("committed cost (£m, undiscounted)")
     ax.yaxis.set_major_formatter(_thousands())
-    _shade_run_out(ax, years, periods)
-    ax.legend(fontsize=8, ncol=4, loc="upper left")
+    ax.set_ylim(0, max(bottom.max(), 1e-9) * 1.15)
+    _shade_run_out(ax, years, periods, top=True)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="lever")
     lever_table = pd.DataFrame(sol["costs"]["by_lever"])[["lever", "cost_gbp", "present_value_gbp", "outlay_gbp"]]
     return ("<h2>Spend by lever and year</h2>"
             + figure(fig, "Committed cost by lever and year (£m, undiscounted; a training place's whole cost in the "
