@@ -149,7 +149,7 @@ def print_summary(sol) -> None:
     if sol.result.row_dual is None:
         return  # no duals: the line above says why
     out.print(_frame(costliest_limits(sol.constraints), "Ten costliest binding limits, ranked by total effect: shadow "
-                     "price (£ change in total cost per extra unit of the limit) × the limit (£); rows alike but for "
+                     "price (£ change in total cost per extra unit of the limit) × the limit, in £; rows alike but for "
                      "the STP counted once, their effects added"))
 
 

@@ -236,10 +236,6 @@ def _headline(sol: dict) -> str:
     return '<div class="cards">' + "".join(cards) + "</div>"
 
 
-def _years(sol: dict, wf: pd.DataFrame) -> list[str]:
-    return sorted(wf["year"].unique())
-
-
 def _shade_run_out(ax, years: list[str], periods: dict[str, str], label: bool = True, top: bool = False) -> None:
     run = [i for i, y in enumerate(years) if periods.get(y) == "run_out"]
     if run:
@@ -268,7 +264,7 @@ def _target_levels(sol: dict, wf: pd.DataFrame, match) -> list[tuple[str, float,
 
 def _trajectories(sol: dict, wf: pd.DataFrame) -> str:
     plt = _plt()
-    years = _years(sol, wf)
+    years = sorted(wf["year"].unique())
     periods = dict(zip(wf["year"], wf["period"]))
     x = {y: i for i, y in enumerate(years)}
     families = sorted(wf["family"].unique())

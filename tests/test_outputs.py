@@ -174,3 +174,20 @@ def test_old_schema_is_refused_with_the_migration_hint(tmp_path):
            "allocations": []}
     with pytest.raises(SolutionFileError, match="schema_version 1.1.*migration"):
         verify_solution(load_case(FIXTURE), old)
+
+
+def test_tornado_chart_has_a_title_values_on_bars_legends_and_the_penalty_note():
+    """Base £1,000,000; leaver rates ±10% move it to £980,000 and £1,020,000 and the shortfall by ∓5 FTE."""
+    from optimiser.analysis.tornado import tornado_figure
+
+    df = pd.DataFrame([{"group": "leaver rates", "rank_cost": 1, "low_factor": 0.9, "high_factor": 1.1,
+                        "base_total_cost_gbp": 1e6, "total_cost_low_gbp": 0.98e6, "total_cost_high_gbp": 1.02e6,
+                        "base_shortfall_fte": 10.0, "shortfall_low_fte": 5.0, "shortfall_high_fte": 15.0}])
+    fig = tornado_figure(df, "Two STPs in two regions: ±10% on each parameter group")
+    assert fig._suptitle.get_text() == "Two STPs in two regions: ±10% on each parameter group"
+    cost, short = fig.axes
+    assert {t.get_text() for t in cost.texts} == {"−£20k", "+£20k"}
+    assert {t.get_text() for t in short.texts} == {"−5 FTE", "+5 FTE"}
+    for ax in (cost, short):
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["parameters ×0.90", "parameters ×1.10"]
+    assert any("leaves out the penalties" in t.get_text() for t in fig.texts)

@@ -43,7 +43,7 @@ def reports(tmp_path_factory) -> dict[str, tuple[Path, dict | None]]:
     run("report", tmp / "infeasible" / "solution.json", "--out", tmp / "infeasible.html")
     out["infeasible"] = tmp / "infeasible.html", json.loads((tmp / "infeasible" / "solution.json").read_text())
 
-    run("tornado", FIXTURE, "--out", tmp / "tornado", "--executor", "serial")
+    run("tornado", FIXTURE, "--out", tmp / "tornado", "--executor", "serial", "--xlsx")
     run("report", tmp / "tornado" / "tornado.json", "--case", FIXTURE, "--out", tmp / "tornado.html")
     out["tornado"] = tmp / "tornado.html", None
 
@@ -94,6 +94,22 @@ def html_text(s: str) -> str:
     import html
 
     return html.escape(s, quote=True)
+
+
+def test_analysis_workbooks(reports):
+    from openpyxl import load_workbook
+
+    folder = reports["tornado"][0].parent
+    wb = load_workbook(folder / "tornado" / "tornado.xlsx")
+    assert wb.sheetnames == ["summary", "tornado"] and wb["tornado"].freeze_panes == "A2"
+    about = {r[0]: r[1] for r in wb["summary"].iter_rows(values_only=True)}
+    assert about["case"] == "two_stp" and about["delta"] == 0.1
+    header = [c.value for c in wb["tornado"][1]]
+    assert "total_cost_low_gbp" in header and wb["tornado"].max_row == 7  # six parameter groups
+    wb = load_workbook(folder / "mc" / "montecarlo.xlsx")
+    assert wb.sheetnames == ["summary", "draws", "quantiles", "probability_met"]
+    assert wb["draws"].max_row == 7  # six draws
+    assert [c.value for c in wb["probability_met"][2]][0] == "trad"
 
 
 def test_report_refuses_what_it_cannot_read(tmp_path):
