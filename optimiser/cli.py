@@ -164,8 +164,9 @@ def print_summary(sol) -> None:
     _print_balance_and_checks(sol)
     if sol.result.row_dual is None:
         return  # no duals: the line above says why
-    out.print(_frame(costliest_limits(sol.constraints), "Ten costliest binding limits "
-                     "(£ change in total cost per extra unit of the limit; rows alike but for the STP counted once)"))
+    out.print(_frame(costliest_limits(sol.constraints), "Ten costliest binding limits, ranked by total effect: shadow "
+                     "price (£ change in total cost per extra unit of the limit) × the limit, in £; rows alike but for "
+                     "the STP counted once, their effects added"))
 
 
 def _print_balance_and_checks(sol) -> None:
@@ -216,24 +217,27 @@ def mip_line(sol) -> str:
 
 
 def costliest_limits(constraints: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The ``n`` binding limits with the largest shadow prices, in words.
+    """The ``n`` binding limits of the largest total effect, in words: shadow price × the limit (£ per unit ×
+    units = £), so that a budget in £ and a pool in FTE rank on one scale (``report.COSTLIEST_RANKING``).
 
-    Rows that differ only by STP and share a shadow price are shown once with a count.
+    Rows that differ only by STP and share a shadow price are shown once with a count, their effects added.
     """
     c = constraints[constraints["binding"] & ~constraints["family"].isin(["stock_flow", "targets"])
                     & constraints["shadow_price"].notna() & (constraints["shadow_price"].abs() > 1e-9)]
-    c = c.assign(price=c["shadow_price"].round(2), size=c["shadow_price"].abs())
+    c = c.assign(price=c["shadow_price"].round(2), effect=c["shadow_price"] * c["limit"].fillna(0.0))
     keys = ["name", "item", "staff_group", "year", "price"]
     grouped = c.fillna({k: "" for k in ["item", "staff_group", "year"]}).groupby(keys, sort=False)
     top = grouped.agg(stps=("stp", "nunique"), first_stp=("stp", "first"), region=("region", "first"),
-                      size=("size", "first")).reset_index()
-    top = top.sort_values(["size", "name"], ascending=[False, True], kind="stable").head(n)
+                      effect=("effect", "sum")).reset_index()
+    top = top.assign(size=top["effect"].abs()).sort_values(["size", "price", "name"], ascending=[False, False, True],
+                                                           kind="stable").head(n)
     words = []
     for _, r in top.iterrows():
         where = f"{r['stps']} STPs" if r["stps"] > 1 else (r["first_stp"] or r["region"] or "England")
         words.append(describe_row({"name": r["name"], "item": r["item"], "staff_group": r["staff_group"],
                                    "stp": where, "region": None, "year": r["year"]}))
-    return pd.DataFrame({"constraint": words, "shadow_price_gbp_per_unit": top["price"].to_numpy(float)})
+    return pd.DataFrame({"constraint": words, "shadow_price_gbp_per_unit": top["price"].to_numpy(float),
+                         "effect_gbp": top["effect"].to_numpy(float)})
 
 
 @app.command()
@@ -253,14 +257,31 @@ def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: 
                                        help="Diagnose an infeasible case (as optimiser explain) into solution.json"),
           balance: Optional[bool] = typer.Option(
               None, "--balance/--no-balance",
-              help="Stage 2: the most balanced of the least-cost plans [default: the case's balance.enabled, else on]")):
+              help="Stage 2: the most balanced of the least-cost plans [default: the case's balance.enabled, else on]"),
+          formats: str = typer.Option(
+              "json", "--format",
+              help="Comma-separated: json (always written), csv and parquet (one file per table beside solution.json, "
+                   "named with their columns in datapackage.json), xlsx (solution.xlsx)"),
+          constraints: bool = typer.Option(True, "--constraints/--no-constraints",
+                                           help="Include every LP row and its shadow price (large; null when left out)")):
     """Solve a case for the minimum-cost allocation and write solution.json.
 
     Exit codes: 0 optimal, 3 infeasible, 2 bad input, 1 internal error.
     """
+    import json
+
     from optimiser.engine import solve as solve_case
     from optimiser.export.solution import write_atomic
 
+    from optimiser.export.tables import MissingExtra, parse_formats, pyarrow_or_raise, write_tables
+
+    try:
+        output_formats = parse_formats(formats)
+        if "parquet" in output_formats:
+            pyarrow_or_raise()
+    except (ValueError, MissingExtra) as exc:
+        err.print(f"[bold red]--format[/]: {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     loaded = _load(case, scenario, run_out)
     target = output_path(out_dir or Path("out") / (loaded.name + (f"-{scenario}" if scenario else "")), folder=True)
     with err.status(f"solving {loaded.name}…"):
@@ -268,9 +289,13 @@ def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: 
                          threads=threads, random_seed=seed, crossover=crossover)
     if explain and sol.status in ("infeasible", "infeasible_or_unbounded"):
         _explain_into(sol, loaded)  # the diagnosis goes into solution.json
-    write_atomic(target / "solution.json", sol.to_json())
+    text = sol.to_json(constraints=constraints)
+    write_atomic(target / "solution.json", text)
+    extra = write_tables(json.loads(text), target, output_formats)
     print_summary(sol)
-    out.print(f"wrote {target / 'solution.json'}")
+    out.print(f"wrote {target / 'solution.json'}" + (f" and {len(extra)} table file(s): "
+                                                     + ", ".join(p.name for p in extra) if extra else ""),
+              highlight=False)
     if sol.status == "optimal":
         raise typer.Exit(EXIT_OK)
     if sol.status in ("infeasible", "infeasible_or_unbounded"):
@@ -483,6 +508,44 @@ def _new_output(path: Path, workbook: bool) -> None:
         return
     err.print(f"[bold red]cannot write output[/]: {problem}", highlight=False)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def report(source: Path = typer.Argument(..., help="solution.json, sweep.json, tornado.json, or a Monte Carlo "
+                                                   "summary.json (with draws.csv beside it)", show_default=False),
+           case: Optional[Path] = typer.Option(None, "--case", help="The case folder: adds each STP's reference share "
+                                                                     "and spend per head, and the case's description"),
+           scenario: Optional[str] = ScenarioOpt,
+           out_file: Path = typer.Option(..., "--out", help="HTML file to write", show_default=False)):
+    """Write one self-contained HTML report (opens offline: charts are inline SVG) of a solution, a sweep, a
+    tornado or a Monte Carlo run.
+
+    Exit codes: 0 written, 2 bad input.
+    """
+    from optimiser.export.solution import write_atomic
+    from optimiser.report import ReportError, report_html
+
+    output_path(out_file, folder=False)
+    if not source.is_file():
+        err.print(f"[bold red]cannot read[/] {source}: no such file", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    loaded = None
+    if case is not None:
+        run_out = None
+        try:
+            import json
+
+            run_out = (json.loads(source.read_text(encoding="utf-8")).get("case") or {}).get("run_out_years")
+        except (OSError, ValueError, AttributeError):
+            pass  # report_html says what is wrong with the file
+        loaded = _load(case, scenario, run_out if isinstance(run_out, int) else None)
+    try:
+        text = report_html(source, loaded)
+    except ReportError as exc:
+        err.print(f"[bold red]cannot report[/]: {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    write_atomic(out_file, text)
+    out.print(f"wrote {out_file}", highlight=False)
 
 
 # Analysis commands (sweep, tornado, montecarlo, compare) are registered by optimiser/analysis/commands.py.

@@ -67,11 +67,12 @@ class Solution:
     def mip(self) -> MipSummary | None:
         return self.result.mip
 
-    def to_json(self) -> str:
-        """The solution JSON (``schemas/solution.schema.json``); the same case gives the same bytes but timings."""
+    def to_json(self, constraints: bool = True) -> str:
+        """The solution JSON (``schemas/solution.schema.json``); the same case gives the same bytes but timings.
+        ``constraints=False`` leaves out every LP row and its shadow price (``constraints`` is then null)."""
         from optimiser.export.solution import solution_json
 
-        return solution_json(self)
+        return solution_json(self, constraints)
 
 
 def extract(lp: LinearProgram, data: ModelData, result: SolverResult) -> Solution:
@@ -93,7 +94,8 @@ def extract(lp: LinearProgram, data: ModelData, result: SolverResult) -> Solutio
     wf = pd.concat([baseline, wf[["stp", "region", "staff_group", "year", "fte"]]], ignore_index=True)
     wf["family"] = wf["staff_group"].map(family)
     wf["period"] = period(data, wf["year"])
-    sol.workforce = wf[["stp", "region", "staff_group", "family", "year", "period", "fte"]]
+    names = Names.of(case)
+    sol.workforce = names.beside(wf[["stp", "region", "staff_group", "family", "year", "period", "fte"]])
 
     parts, unused = [], []
     cost = lp.cost  # assembled once, not once per lever
@@ -109,16 +111,58 @@ def extract(lp: LinearProgram, data: ModelData, result: SolverResult) -> Solutio
             unused.append(block.labels[~used].assign(lever=lever, reduced_cost=rc[~used]))
     alloc = pd.concat(parts, ignore_index=True)
     alloc["period"] = period(data, alloc["year"])
-    sol.allocations = alloc[["lever", "item", "stp", "region", "staff_group", "year", "period", "quantity", "unit",
-                             "cost_gbp", "present_value_gbp"]]
-    sol.costs = _costs(lp, data, sol.allocations)
+    sol.allocations = names.beside(alloc[["lever", "item", "stp", "region", "staff_group", "year", "period",
+                                          "quantity", "unit", "cost_gbp", "present_value_gbp"]])
+    sol.costs = names.beside(_costs(lp, data, sol.allocations))
     if unused:
         u = pd.concat(unused, ignore_index=True)
-        sol.unused_levers = (u.groupby(["lever", "item", "staff_group"], sort=False)
-                             .agg(options=("reduced_cost", "size"), min_reduced_cost_gbp=("reduced_cost", "min"))
-                             .reset_index())
-    sol.constraints = _constraints(lp, result)
+        sol.unused_levers = names.beside(u.groupby(["lever", "item", "staff_group"], sort=False)
+                                         .agg(options=("reduced_cost", "size"),
+                                              min_reduced_cost_gbp=("reduced_cost", "min"))
+                                         .reset_index())
+    sol.constraints = names.beside(_constraints(lp, result), item=False)
     return sol
+
+
+@dataclass
+class Names:
+    """The case's names for its codes (``stps.csv``, ``regions.csv``, ``staff_groups.csv``, ``programmes.csv``,
+    ``recruitment_sources.csv``), to put beside the codes in every output table."""
+
+    stp: dict
+    region: dict
+    staff_group: dict
+    programme: dict
+    source: dict
+
+    @classmethod
+    def of(cls, case) -> "Names":
+        def lookup(table: str, key: str) -> dict:
+            t = case.table(table)
+            return dict(zip(t[key], t["name"])) if "name" in t else {}
+
+        return cls(lookup("stps", "stp"), lookup("regions", "region"), lookup("staff_groups", "staff_group"),
+                   lookup("programmes", "programme"), lookup("recruitment_sources", "source"))
+
+    def item(self, lever: pd.Series, item: pd.Series) -> pd.Series:
+        """A lever's item in words: the programme's or source's name; retention segments and exits as they are."""
+        out = item.astype(object).copy()
+        for name, table in (("training", self.programme), ("recruitment", self.source)):
+            m = lever == name
+            out[m] = item[m].map(table).fillna(item[m])
+        out[lever == "retention"] = "retention " + item[lever == "retention"].astype(str)
+        out[lever == "exit"] = "planned exits"
+        return out
+
+    def beside(self, df: pd.DataFrame, item: bool = True) -> pd.DataFrame:
+        """``df`` with ``stp_name``, ``region_name``, ``staff_group_name`` (and ``item_name``) after their codes."""
+        df = df.copy()
+        for code, table in (("stp", self.stp), ("region", self.region), ("staff_group", self.staff_group)):
+            if code in df:
+                df.insert(df.columns.get_loc(code) + 1, f"{code}_name", df[code].map(table).astype(object))
+        if item and "item" in df and "lever" in df:
+            df.insert(df.columns.get_loc("item") + 1, "item_name", self.item(df["lever"], df["item"]))
+        return df
 
 
 def period(data: ModelData, years: pd.Series) -> pd.Series:
@@ -189,6 +233,9 @@ def _constraints(lp: LinearProgram, result: SolverResult) -> pd.DataFrame:
     slack = np.where(np.isfinite(up), up - act, np.inf)
     slack = np.minimum(slack, np.where(np.isfinite(lo), act - lo, np.inf))
     scale = np.maximum(1.0, np.abs(np.where(np.isfinite(up), up, lo)))
+    near_upper = np.isfinite(up) & (~np.isfinite(lo) | (np.abs(up - act) <= np.abs(act - lo)))
+    limit = np.where(near_upper, up, lo)
+    rl["limit"] = np.where(np.isfinite(limit), limit, np.nan)
     rl["slack"] = np.where(np.isfinite(slack), slack, np.nan)
     rl["binding"] = np.abs(np.nan_to_num(slack, nan=np.inf)) <= 1e-6 * scale
     rl["shadow_price"] = result.row_dual if result.row_dual is not None else np.nan

@@ -289,8 +289,9 @@ def _codes(index: pd.Index, values: pd.Series) -> np.ndarray:
 # --------------------------------------------------------------------------------------------------
 
 _WORKFORCE = ["stp", "region", "staff_group", "family", "year", "period", "fte"]
-_ALLOCATION = ["lever", "item", "stp", "region", "staff_group", "year", "period", "quantity", "unit", "cost"]
+_ALLOCATION = ["lever", "item", "stp", "region", "staff_group", "year", "period", "quantity", "unit", "cost_gbp"]
 _COSTS = ["cost_gbp", "present_value_gbp", "outlay_gbp"]
+_TARGET_FTE = ["minimum_fte", "maximum_fte", "achieved_fte", "shortfall_fte"]
 
 
 def _records(solution: dict, key: str, columns: list[str], numeric: list[str]) -> pd.DataFrame:
@@ -355,7 +356,7 @@ class _Plan:
         self.H = np.nan_to_num(self.H, nan=0.0)
 
         # allocations
-        al = _records(solution, "allocations", _ALLOCATION, ["quantity", "cost"])
+        al = _records(solution, "allocations", _ALLOCATION, ["quantity", "cost_gbp"])
         al = al.reset_index(drop=True)
         lever = al["lever"].to_numpy(object)
         s = c.stps.get_indexer(al["stp"])
@@ -382,8 +383,8 @@ class _Plan:
         if bad_region.any():
             problems.append(f"allocations: {bad_region.sum()} row(s) give a region that is not the STP's: "
                             + _few(al.loc[bad_region, ["stp", "region"]].itertuples(index=False)))
-        if al["quantity"].isna().any() or al["cost"].isna().any():
-            problems.append("allocations: rows without a number in 'quantity' or 'cost'")
+        if al["quantity"].isna().any() or al["cost_gbp"].isna().any():
+            problems.append("allocations: rows without a number in 'quantity' or 'cost_gbp'")
         dup = al.duplicated(["lever", "item", "stp", "staff_group", "year"])
         if dup.any():
             problems.append(f"allocations: {dup.sum()} duplicated row(s) (same lever, item, STP, group and year): "
@@ -673,12 +674,11 @@ def _target_measures(c: _Case, x: _Plan) -> pd.DataFrame:
 
 def _check_targets(c: _Case, x: _Plan, solution: dict, tm: pd.DataFrame, out: FamilyResult,
                    problems: list[str]) -> None:
-    rep = _records(solution, "targets", ["id", "kind", "year", "measure", "minimum", "maximum", "achieved", "shortfall"],
-                   ["minimum", "maximum", "achieved", "shortfall"])
-    dup = rep["id"].duplicated()
+    rep = _records(solution, "targets", ["target", "kind", "year", "measure"] + _TARGET_FTE, _TARGET_FTE)
+    dup = rep["target"].duplicated()
     if dup.any():
-        problems.append(f"targets: duplicated id(s): {_few(rep.loc[dup, 'id'])}")
-    rep = rep[~dup].set_index("id")
+        problems.append(f"targets: duplicated target(s): {_few(rep.loc[dup, 'target'])}")
+    rep = rep[~dup].set_index("target")
     missing = sorted(set(tm["target"]) - set(rep.index))
     extra = sorted(set(rep.index) - set(tm["target"]))
     if missing:
@@ -696,7 +696,7 @@ def _check_targets(c: _Case, x: _Plan, solution: dict, tm: pd.DataFrame, out: Fa
     minimum, maximum = tm["minimum_fte"].to_numpy(float), tm["maximum_fte"].astype(float).to_numpy()
     measure, mag = tm["measure_fte"].to_numpy(), tm["magnitude"].to_numpy()
     # the plan meets each minimum (a soft one with its reported shortfall) and maximum
-    short = np.where(soft, r["shortfall"].fillna(0.0).to_numpy(float), 0.0)
+    short = np.where(soft, r["shortfall_fte"].fillna(0.0).to_numpy(float), 0.0)
     scale = np.maximum.reduce([mag, np.abs(minimum), np.nan_to_num(np.abs(maximum))])
     allowance = ROUNDING * (tm["cells"].to_numpy() + 1.0)
     out.add(np.maximum(0.0, minimum - measure - short), scale, lambda i: f"{ids[i]} minimum", allowance)
@@ -706,18 +706,18 @@ def _check_targets(c: _Case, x: _Plan, solution: dict, tm: pd.DataFrame, out: Fa
     # the reported figures are the recomputed ones
     present = r["kind"].notna().to_numpy()
     shown = np.array(ids, object)[present]
-    for col, value, size, allow in (("minimum", minimum, np.abs(minimum), ROUNDING),
-                                    ("maximum", maximum, np.nan_to_num(np.abs(maximum)), ROUNDING),
-                                    ("achieved", measure, scale, allowance),
-                                    ("shortfall", tm["shortfall_fte"].to_numpy(), scale, allowance)):
+    for col, value, size, allow in (("minimum_fte", minimum, np.abs(minimum), ROUNDING),
+                                    ("maximum_fte", maximum, np.nan_to_num(np.abs(maximum)), ROUNDING),
+                                    ("achieved_fte", measure, scale, allowance),
+                                    ("shortfall_fte", tm["shortfall_fte"].to_numpy(), scale, allowance)):
         reported = r[col].to_numpy(float)
-        both_blank = np.isnan(reported) & np.isnan(value) if col == "maximum" else np.zeros(len(tm), bool)
+        both_blank = np.isnan(reported) & np.isnan(value) if col == "maximum_fte" else np.zeros(len(tm), bool)
         viol = np.where(both_blank, 0.0, np.abs(reported - value))
         out.add(viol[present], size[present], lambda i, col=col: f"{shown[i]} reported {col}",
                 np.broadcast_to(allow, viol.shape)[present])
     # a soft target's reported penalty cost (where the file gives one) is its shortfall × its penalty
-    pen = _records(solution, "targets", ["id", "penalty_cost_gbp"], ["penalty_cost_gbp"])
-    pen = pen[~pen["id"].duplicated()].set_index("id").reindex(tm["target"])["penalty_cost_gbp"].to_numpy(float)
+    pen = _records(solution, "targets", ["target", "penalty_cost_gbp"], ["penalty_cost_gbp"])
+    pen = pen[~pen["target"].duplicated()].set_index("target").reindex(tm["target"])["penalty_cost_gbp"].to_numpy(float)
     has = soft & ~np.isnan(pen)
     expect = (tm["penalty"] * tm["shortfall_fte"]).to_numpy(float)
     out.add(np.abs(pen - expect)[has], np.abs(expect)[has],
@@ -734,7 +734,7 @@ def _check_costs(c: _Case, x: _Plan, f: _Figures, solution: dict, tm: pd.DataFra
                  problems: list[str]) -> tuple[float, float]:
     """Check every cost figure; return the recomputed objective and what the file's rounding may move it."""
     al = x.allocations
-    q, cost, unit = al["quantity"].fillna(0.0).to_numpy(), al["cost"].to_numpy(float), x.unit_cost
+    q, cost, unit = al["quantity"].fillna(0.0).to_numpy(), al["cost_gbp"].to_numpy(float), x.unit_cost
     labels = [f"{r.lever} {r.item}, {r.staff_group}, {r.stp}, {r.year}" for r in al.itertuples(index=False)]
     expect = q * unit
     out.add(np.abs(cost - expect), np.maximum(np.abs(cost), np.abs(expect)), lambda i: f"allocation cost: {labels[i]}",
@@ -911,9 +911,9 @@ def _check_bounds(c: _Case, x: _Plan, solution: dict, out: FamilyResult) -> None
     out.add(np.maximum(0.0, -q), np.abs(q), lambda i: f"negative quantity: {labels[i]}")
     H = x.H[:, :, 1:]
     out.add(np.maximum(0.0, -H), np.abs(H), _where_gst(c, H.shape, "negative staff in post: "))
-    short = _records(solution, "targets", ["id", "shortfall"], ["shortfall"])
-    s = short["shortfall"].fillna(0.0).to_numpy()
-    ids = short["id"].tolist()
+    short = _records(solution, "targets", ["target", "shortfall_fte"], ["shortfall_fte"])
+    s = short["shortfall_fte"].fillna(0.0).to_numpy()
+    ids = short["target"].tolist()
     out.add(np.maximum(0.0, -s), np.abs(s), lambda i: f"negative shortfall: {ids[i]}")
 
     # levers used only where the case offers them
@@ -967,6 +967,10 @@ def verify_solution(case: Case, solution: dict) -> VerifyReport:
     for key in ("case", "status", "costs", "targets", "workforce", "allocations"):
         if key not in solution:
             raise SolutionFileError(f"no '{key}' field; is this a solution.json written by 'optimiser solve'?")
+    from optimiser.export.solution import schema_problem
+
+    if (problem := schema_problem(solution)) is not None:
+        raise SolutionFileError(problem)
     info = solution["case"] if isinstance(solution["case"], dict) else {}
     status = str(solution.get("status"))
     report = VerifyReport(case.name, case.scenario, status)

@@ -99,9 +99,9 @@ def test_budget_conflict_elastic_and_relaxations(tmp_path):
                                          "the y1_cap budget 2016/17 (£15,000).")
     el = diag.elastic
     assert el["status"] == "optimal"
-    assert [s["id"] for s in el["shortfalls"]] == ["y1"]
-    assert el["shortfalls"][0]["shortfall"] == approx(15)
-    assert el["shortfalls"][0]["achievable"] == approx(115)
+    assert [s["target"] for s in el["shortfalls"]] == ["y1"]
+    assert el["shortfalls"][0]["shortfall_fte"] == approx(15)
+    assert el["shortfalls"][0]["achievable_fte"] == approx(115)
     assert el["total_cost_gbp"] == approx(15_000)
     budget = relaxation(diag, "spending_limit")
     assert budget["change"] == approx(15_000) and budget["limit_after"] == approx(30_000)
@@ -151,7 +151,7 @@ def test_two_targets_share_a_budget_by_priority(tmp_path):
                          targets=[tgt("nurse", Y2, 15, measure="growth", staff_group="nurse", priority=pn),
                                   tgt("psych", Y2, 15, measure="growth", staff_group="psych", priority=pp)])
         diag = diagnose(case)
-        shortfalls = {s["id"]: s["shortfall"] for s in diag.elastic["shortfalls"]}
+        shortfalls = {s["target"]: s["shortfall_fte"] for s in diag.elastic["shortfalls"]}
         assert shortfalls == {short: approx(10)}, name
         assert diag.elastic["weighted_shortfall_fte"] == approx(10)
         assert diag.elastic["total_cost_gbp"] == approx(20_000)
@@ -336,7 +336,7 @@ def test_soft_shortfall_reported_by_target_with_filters_and_penalty(tmp_path):
     sol = solve(case)
     assert sol.status == "optimal" and sol.objective == approx(765_000)
     row = json.loads(sol.to_json())["targets"][0]
-    assert row["shortfall"] == approx(15) and row["penalty_gbp_per_fte"] == 50_000
+    assert row["shortfall_fte"] == approx(15) and row["penalty_gbp_per_fte"] == 50_000
     assert row["penalty_cost_gbp"] == approx(750_000)
     assert (row["family"], row["staff_group"], row["region"], row["stp"]) == (None, "nurse", None, "A")
     assert soft_penalty_notes(case).empty  # £50,000 is above both levers (£1,000 and £10,000 per FTE)
@@ -376,7 +376,7 @@ def test_tight_budget_diagnosis_names_the_budget_and_its_fixes_work(tight_budget
     el = diag.elastic
     assert el["status"] == "optimal" and el["shortfalls"]
     # the commissioning floors take most of the £1.3bn, so both headline targets and the IAPT trajectories give
-    short = {s["id"]: s["shortfall"] for s in el["shortfalls"]}
+    short = {s["target"]: s["shortfall_fte"] for s in el["shortfalls"]}
     assert {"traditional_growth_2020_21", "new_role_growth_2020_21"} <= set(short)
     # the budget relaxation, applied to the case, makes it feasible at the reported cost
     budget = relaxation(diag, "spending_limit")
@@ -414,11 +414,11 @@ def test_tight_budget_soft_reports_shortfalls_and_verifies():
     sol = solve(case)
     assert sol.status == "optimal"
     data = json.loads(sol.to_json())
-    short = {t["id"]: t for t in data["targets"] if t["shortfall"] > 1e-6}
+    short = {t["target"]: t for t in data["targets"] if t["shortfall_fte"] > 1e-6}
     assert "traditional_growth_2020_21" in short
     headline = short["traditional_growth_2020_21"]
     assert headline["penalty_gbp_per_fte"] == case.config.default_penalty_gbp_per_fte
-    assert headline["penalty_cost_gbp"] == approx(headline["shortfall"] * headline["penalty_gbp_per_fte"], rel=1e-9)
+    assert headline["penalty_cost_gbp"] == approx(headline["shortfall_fte"] * headline["penalty_gbp_per_fte"], rel=1e-9)
     assert data["costs"]["penalties_gbp"] == approx(sum(t["penalty_cost_gbp"] or 0.0 for t in data["targets"]),
                                                     rel=1e-9)
     report = verify_solution(case, data)

@@ -157,7 +157,7 @@ def test_rich_solution_verifies_with_every_family_checked(rich):
     assert all(f.checks > 0 for f in report.families), {f.family: f.checks for f in report.families}
     levers = {a["lever"] for a in solution["allocations"]}
     assert levers == {"training", "recruitment", "retention", "exit"}  # every lever is exercised
-    assert any(t["shortfall"] > 0 for t in solution["targets"])  # a soft target pays a penalty
+    assert any(t["shortfall_fte"] > 0 for t in solution["targets"])  # a soft target pays a penalty
     assert solution["costs"]["penalties_gbp"] > 0
 
 
@@ -214,7 +214,7 @@ def test_recruits_beyond_the_pool_fail_recruitment_pools(two_stp):
     def edit(s):
         r = row(s["allocations"], lever="recruitment", item="domestic", stp="A", year="2017/18")
         r["quantity"] += 5.0
-        r["cost"] += 5.0 * 10000
+        r["cost_gbp"] += 5.0 * 10000
     report = check(case, solution, edit)
     assert "recruitment_pools" in report.failed_families
     pools = report.family("recruitment_pools")
@@ -225,7 +225,7 @@ def test_changed_allocation_cost_fails_costs_only(two_stp):
     case, solution = two_stp
 
     def edit(s):
-        row(s["allocations"], lever="training", item="nursing", stp="B")["cost"] += 1000.0
+        row(s["allocations"], lever="training", item="nursing", stp="B")["cost_gbp"] += 1000.0
     report = check(case, solution, edit)
     assert report.failed_families == ["costs"]
     assert "nursing" in report.family("costs").where
@@ -277,17 +277,17 @@ def test_changed_achieved_fails_targets(two_stp):
     case, solution = two_stp
 
     def edit(s):
-        s["targets"][0]["achieved"] += 0.5
+        s["targets"][0]["achieved_fte"] += 0.5
     report = check(case, solution, edit)
     assert report.failed_families == ["targets"]
-    assert report.family("targets").where == "trad reported achieved"
+    assert report.family("targets").where == "trad reported achieved_fte"
 
 
 def test_understated_shortfall_fails_targets(rich):
     case, solution = rich
 
     def edit(s):
-        row(s["targets"], id="psw_b")["shortfall"] -= 1.0
+        row(s["targets"], target="psw_b")["shortfall_fte"] -= 1.0
     report = check(case, solution, edit)
     assert report.failed_families == ["targets"]
     assert report.family("targets").where in ("psw_b minimum", "psw_b reported shortfall")
@@ -298,7 +298,7 @@ def test_negative_quantity_fails_bounds(two_stp):
 
     def edit(s):
         s["allocations"].append({**row(s["allocations"], lever="training", item="nursing", stp="B"),
-                                 "item": "psw_course", "staff_group": "psw", "quantity": -1.0, "cost": -3000.0})
+                                 "item": "psw_course", "staff_group": "psw", "quantity": -1.0, "cost_gbp": -3000.0})
     report = check(case, solution, edit)
     assert "bounds" in report.failed_families
     assert report.family("bounds").where.startswith("negative quantity: training psw_course")
@@ -309,7 +309,7 @@ def test_exits_above_their_limit_fail_bounds(rich):
 
     def edit(s):
         r = row(s["allocations"], lever="exit", stp="A", year="2018/19")
-        r["cost"] += 500.0 * (4.0 - r["quantity"])
+        r["cost_gbp"] += 500.0 * (4.0 - r["quantity"])
         r["quantity"] = 4.0
     report = check(case, solution, edit)
     assert "bounds" in report.failed_families
@@ -322,7 +322,7 @@ def test_spending_beyond_a_budget_fails_budget(rich):
     def edit(s):
         r = row(s["allocations"], lever="training", item="nursing", stp="B", year="2017/18")
         r["quantity"] *= 10
-        r["cost"] *= 10
+        r["cost_gbp"] *= 10
     report = check(case, solution, edit)
     assert "budget" in report.failed_families
     assert report.family("budget").failed == 2  # the national limit and the south's training limit
@@ -334,7 +334,7 @@ def test_lever_the_case_does_not_offer_fails_bounds(rich):
 
     def edit(s):  # the case allows exits of psw in B only in 2016/17
         s["allocations"].append({"lever": "exit", "item": "exits", "stp": "B", "region": "south", "staff_group": "psw",
-                                 "year": "2018/19", "quantity": 1.0, "unit": "FTE", "cost": 0.0})
+                                 "year": "2018/19", "quantity": 1.0, "unit": "FTE", "cost_gbp": 0.0})
     report = check(case, solution, edit)
     assert "bounds" in report.failed_families
     assert report.family("bounds").where.startswith("lever not offered by the case: exit exits, psw, B, 2018/19")
@@ -354,7 +354,7 @@ def test_recruits_where_the_source_is_not_open_fail_bounds(tmp_path):
         s["allocations"] = [a for a in s["allocations"] if not (a["item"] == "intl" and a["stp"] == "A")]
         s["allocations"].append({"lever": "recruitment", "item": "intl", "stp": "A", "region": "north",
                                  "staff_group": "nurse", "year": "2016/17", "quantity": 1.0, "unit": "recruits",
-                                 "cost": 0.0})
+                                 "cost_gbp": 0.0})
     report = check(case, solution, edit)
     assert "bounds" in report.failed_families
     assert report.family("bounds").where == "lever not offered by the case: recruitment intl, nurse, A, 2016/17"
@@ -372,7 +372,7 @@ def test_integer_programme_needs_whole_starts_and_its_minimum_cohort(tmp_path):
     def fractional(s):
         r = row(s["allocations"], lever="training", item="nursing")
         r["quantity"] = 70.5
-        r["cost"] = 70.5 * 50000
+        r["cost_gbp"] = 70.5 * 50000
     report = check(case, solution, fractional)
     assert "bounds" in report.failed_families
     assert report.family("bounds").where == f"starts not whole: nursing, {start['stp']}, {start['year']}"
@@ -380,7 +380,7 @@ def test_integer_programme_needs_whole_starts_and_its_minimum_cohort(tmp_path):
     def small(s):
         s["allocations"].append({"lever": "training", "item": "nursing", "stp": "A", "region": "north",
                                  "staff_group": "nurse", "year": "2016/17", "quantity": 2.0, "unit": "starts",
-                                 "cost": 100000.0})
+                                 "cost_gbp": 100000.0})
     report = check(case, solution, small)
     assert "bounds" in report.failed_families
     assert "cohort below minimum: nursing, A, 2016/17" in report.family("bounds").where

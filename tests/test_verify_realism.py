@@ -36,7 +36,7 @@ def one(records: list[dict], **match) -> dict:
 def more_starts(solution: dict, year: str, by: float, cost: float = 1000) -> None:
     r = one(solution["allocations"], lever="training", year=year)
     r["quantity"] += by
-    r["cost"] += by * cost
+    r["cost_gbp"] += by * cost
 
 
 def assert_ok(report):
@@ -80,7 +80,7 @@ def test_regional_intake_sums_its_stps(tmp_path):
 
     def fewer(s):
         r = next(a for a in s["allocations"] if a["lever"] == "training" and a["year"] == Y1)
-        r.update(quantity=r["quantity"] - 1, cost=r["cost"] - 1000)
+        r.update(quantity=r["quantity"] - 1, cost_gbp=r["cost_gbp"] - 1000)
     report = verified(case, solution, fewer)
     assert "commissioning" in report.failed_families
     assert report.family("commissioning").where == f"intake_floor: deg, north, {Y1}"
@@ -195,7 +195,7 @@ def test_budget_with_blank_to_year_ends_at_the_last_planning_year(tmp_path):
     to_year covers Y1–Y3 only, so the plan keeps it; £1 more in Y3 breaks it, £1 more in Y4 does not."""
     case = make(tmp_path, **ONE_YEAR, budgets=[dict(budget="all", scope="england", lever="all", limit_gbp=6000)])
     solution = solution_of(case)
-    assert one(solution["allocations"], year=Y4)["cost"] == pytest.approx(2000)
+    assert one(solution["allocations"], year=Y4)["cost_gbp"] == pytest.approx(2000)
     report = verified(case, solution)
     assert_ok(report)
 
@@ -241,7 +241,7 @@ def test_objective_raised_above_the_cap_fails(tmp_path):
     def dearer(s):
         r = one(s["allocations"], lever="recruitment", stp="B")
         r["quantity"] += 10
-        r["cost"] += 120
+        r["cost_gbp"] += 120
         for w in s["workforce"]:
             if w["stp"] == "B" and w["year"] == Y1:
                 w["fte"] += 10

@@ -44,6 +44,14 @@ def _progress(description: str):
         yield update
 
 
+def tornado_title(loaded, delta: float) -> str:
+    """The tornado chart's title: the case's description (to its first full stop), not its code."""
+    from optimiser.report import _title
+
+    name = _title(loaded.config.description) if loaded.config.description else loaded.name
+    return f"{name}{f' ({loaded.scenario})' if loaded.scenario else ''}: ±{delta:.0%} on each parameter group"
+
+
 def _default_out(loaded, what: str) -> Path:
     return Path("out") / (loaded.name + (f"-{loaded.scenario}" if loaded.scenario else "")) / what
 
@@ -68,8 +76,9 @@ def _check_executor(executor: str, scheduler: Optional[str]) -> None:
               "--nthreads 1`)")
 
 
-def _write_table(df: pd.DataFrame, folder: Path, stem: str, extra: dict | None = None) -> list[Path]:
-    """``stem.csv`` and ``stem.json`` (``rows``, after ``extra``): plain column names, numbers to 6 decimals."""
+def _write_table(df: pd.DataFrame, folder: Path, stem: str, extra: dict | None = None, xlsx: bool = False) -> list[Path]:
+    """``stem.csv`` and ``stem.json`` (``rows``, after ``extra``), and ``stem.xlsx`` with ``xlsx``: plain column
+    names, numbers to 6 decimals."""
     from optimiser.export.solution import DECIMALS, _records, write_atomic
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -79,7 +88,22 @@ def _write_table(df: pd.DataFrame, folder: Path, stem: str, extra: dict | None =
     df[floats] = df[floats].round(DECIMALS) + 0.0  # + 0.0: no -0
     write_atomic(csv_path, df.to_csv(index=False, lineterminator="\n"))
     write_atomic(json_path, json.dumps({**(extra or {}), "rows": _records(df)}, indent=1, allow_nan=False) + "\n")
-    return [csv_path, json_path]
+    paths = [csv_path, json_path]
+    if xlsx:
+        from optimiser.export.workbook import write_workbook
+
+        about = [(k, v if isinstance(v, (str, int, float)) or v is None else json.dumps(v)) for k, v in (extra or {}).items()]
+        paths.append(write_workbook(folder / f"{stem}.xlsx", {stem: df}, about))
+    return paths
+
+
+XlsxOpt = typer.Option(False, "--xlsx", help="Also write the table to an Excel workbook beside the CSV")
+
+
+def _about(loaded) -> dict:
+    """What every analysis output says about its case."""
+    return {"case": loaded.name, "description": loaded.config.description, "scenario": loaded.scenario,
+            "case_sha256": loaded.content_hash}
 
 
 def plain_header(name: str) -> str:
@@ -104,7 +128,8 @@ def sweep(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: 
                                                                           "(£/FTE): shortfalls instead of infeasible"),
           out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for sweep.csv and sweep.json "
                                                                      "[default: out/CASE[-SCENARIO]/sweep]"),
-          executor: str = ExecutorOpt, scheduler: Optional[str] = SchedulerOpt, workers: Optional[int] = WorkersOpt):
+          executor: str = ExecutorOpt, scheduler: Optional[str] = SchedulerOpt, workers: Optional[int] = WorkersOpt,
+          xlsx: bool = XlsxOpt):
     """Re-solve a case over the values of one parameter (or a grid of two), re-using the built LP and
     warm-starting from the last basis; write a tidy table as CSV and JSON.
 
@@ -136,9 +161,10 @@ def sweep(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: 
         _case_error(exc)
     except ValueError as exc:
         _fail(str(exc))
-    paths = _write_table(df, target, "sweep", {"case": loaded.name, "scenario": loaded.scenario,
+    paths = _write_table(df, target, "sweep", {**_about(loaded),
                                                 "parameters": {k: ("scale" if k in scaled else "set") for k in params},
-                                                "columns": {k: plain_header(k) for k in params}})
+                                                "columns": {k: plain_header(k) for k in params}},
+                         xlsx)
     shown = list(params) + ["status", "total_cost_gbp", "shortfall_fte"] + \
         [c for c in df.columns if c.startswith("marginal_cost.")][:3] + [c for c in df.columns if c.startswith("budget_value.")][:1]
     out.print(_frame(df[shown].head(40), f"Sweep of {len(df)} point(s)" + (" (first 40 shown)" if len(df) > 40 else "")))
@@ -153,7 +179,8 @@ def tornado(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out
                                                             "is infeasible) instead of elastic"),
             out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for tornado.csv/.json/.png/.svg "
                                                                        "[default: out/CASE[-SCENARIO]/tornado]"),
-            executor: str = ExecutorOpt, scheduler: Optional[str] = SchedulerOpt, workers: Optional[int] = WorkersOpt):
+            executor: str = ExecutorOpt, scheduler: Optional[str] = SchedulerOpt, workers: Optional[int] = WorkersOpt,
+            xlsx: bool = XlsxOpt):
     """Vary each parameter group (leaver rates, completion rates, costs by lever, pools, capacities) by ±delta
     and rank the groups by their effect on total cost and on shortfall; write a table and a chart (PNG, SVG)."""
     from optimiser.analysis.tornado import tornado as run_tornado, tornado_chart
@@ -166,8 +193,9 @@ def tornado(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out
     with _progress("tornado") as progress:
         df = run_tornado(loaded, delta, elastic=None if hard else 1e7, executor=executor, scheduler=scheduler,
                          workers=workers, progress=progress)
-    paths = _write_table(df, target, "tornado", {"case": loaded.name, "scenario": loaded.scenario, "delta": delta})
-    paths += tornado_chart(df, target / "tornado", title=f"{loaded.name}: ±{delta:.0%} on each parameter group")
+    paths = _write_table(df, target, "tornado", {**_about(loaded), "delta": delta,
+                                                  "elastic_penalty_gbp_per_fte": None if hard else 1e7}, xlsx)
+    paths += tornado_chart(df, target / "tornado", title=tornado_title(loaded, delta))
     show = df[["rank_cost", "group", "total_cost_low_gbp", "total_cost_high_gbp", "cost_effect_gbp", "rank_shortfall",
                "shortfall_low_fte", "shortfall_high_fte"]]
     out.print(_frame(show, f"Tornado ±{delta:.0%}: base total cost £{df['base_total_cost_gbp'].iloc[0]:,.0f}"))
@@ -185,7 +213,8 @@ def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_
                                                         "whose spread gives the standard error [default: the spec's, else 8]"),
                out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the draws and summary "
                                                                           "[default: out/CASE[-SCENARIO]/montecarlo]"),
-               executor: str = ExecutorOpt, scheduler: Optional[str] = SchedulerOpt, workers: Optional[int] = WorkersOpt):
+               executor: str = ExecutorOpt, scheduler: Optional[str] = SchedulerOpt, workers: Optional[int] = WorkersOpt,
+               xlsx: bool = XlsxOpt):
     """Solve seeded draws of the uncertain parameters; report quantiles of cost and shortfall and the
     probability that each target is met, with its standard error. Draws are saved as they finish: run the
     same command again to resume an interrupted run (the result is the same as an uninterrupted one)."""
@@ -262,6 +291,16 @@ def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_
         out.print(f"standard errors: {s['standard_error']}", highlight=False)
     out.print(f"draws in {target / 'draws.jsonl'}" + (f"; summary in {target / 'summary.json'}" if result.complete else
                                                      " (incomplete: run again to resume)"))
+    if xlsx and result.complete:
+        from optimiser.export.workbook import write_workbook
+
+        quantiles = pd.DataFrame([{"measure": k, **v} for k, v in s.items() if isinstance(v, dict) and k.endswith(("_gbp", "_fte"))])
+        probability = pd.DataFrame({"target": list(prob), "probability_met": list(prob.values())})
+        about = [(k, v) for k, v in _about(loaded).items()] + [(k, s[k]) for k in ("draws", "seed",
+                                                                                   "probability_all_headline_met") if k in s]
+        path = write_workbook(target / "montecarlo.xlsx", {"draws": result.draws, "quantiles": quantiles,
+                                                            "probability_met": probability}, about)
+        out.print(f"wrote {path}")
 
 
 def _percent(v: float | None, unit: str = "%") -> str:

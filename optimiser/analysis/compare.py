@@ -155,26 +155,24 @@ def compare(a: Any, b: Any, label_a: str | None = None, label_b: str | None = No
     growth_group = _side_by_side(_growth(da, "staff_group"), _growth(db, "staff_group"), ["staff_group"], ["growth_fte"])
 
     alloc_a, alloc_b = pd.DataFrame(da.get("allocations", [])), pd.DataFrame(db.get("allocations", []))
-    cols = ["lever", "item", "stp", "region", "staff_group", "year", "quantity", "unit", "cost"]
+    cols = ["lever", "item", "stp", "region", "staff_group", "year", "quantity", "unit", "cost_gbp"]
     alloc_a = alloc_a if len(alloc_a) else pd.DataFrame(columns=cols)
     alloc_b = alloc_b if len(alloc_b) else pd.DataFrame(columns=cols)
-    measures = ["quantity", "cost"]
+    measures = ["quantity", "cost_gbp"]
     tables = {
         "allocations_by_lever": _side_by_side(alloc_a, alloc_b, ["lever"], measures),
         "allocations_by_item": _side_by_side(alloc_a, alloc_b, ["lever", "item", "unit"], measures),
         "allocations_by_region": _side_by_side(alloc_a, alloc_b, ["lever", "region"], measures),
         "allocations_by_staff_group": _side_by_side(alloc_a, alloc_b, ["lever", "staff_group"], measures),
     }
-    for t in tables.values():
-        t.rename(columns={f"cost_{s}": f"cost_gbp_{s}" for s in ("a", "b", "diff")}, inplace=True)
 
     ta, tb = pd.DataFrame(da.get("targets", [])), pd.DataFrame(db.get("targets", []))
     if len(ta) and len(tb):
-        keep = ["id", "achieved", "shortfall", "marginal_cost_per_fte"]
-        targets = ta[keep].merge(tb[keep], on="id", how="outer", suffixes=("_a", "_b"))
+        keep = ["target", "achieved_fte", "shortfall_fte", "marginal_cost_per_fte"]
+        targets = ta[keep].merge(tb[keep], on="target", how="outer", suffixes=("_a", "_b"))
         for m in keep[1:]:
             targets[f"{m}_diff"] = targets[f"{m}_b"] - targets[f"{m}_a"]
-        targets = targets.rename(columns={"id": "target"})[
+        targets = targets[
             ["target"] + [f"{m}_{s}" for m in keep[1:] for s in ("a", "b", "diff")]]
     else:
         targets = pd.DataFrame()

@@ -397,7 +397,7 @@ def diagnose(case: Case, narrow_max_limits: int = NARROW_MAX_LIMITS) -> Diagnosi
     diag.conflict = _conflict_dict(conflict, names)
     timings["conflict"] = time.perf_counter() - start
     start = time.perf_counter()
-    short = {s["id"] for s in (diag.elastic.get("shortfalls") or [])}
+    short = {s["target"] for s in (diag.elastic.get("shortfalls") or [])}
     candidates = [lim for lim in conflict["limits"] if lim.kind == "quantity"]
     seen = {lim.id for lim in candidates}
     candidates += [lim for lim in limits if lim.name == "target_minimum" and lim.target["target"] in short
@@ -444,13 +444,13 @@ def _elastic(live: LiveModel, limits: list[Limit], names: "Names") -> dict:
             continue
         t = lim.target
         shortfalls.append({
-            "id": t["target"], "description": t["description"], "year": t["year"], "measure": t["measure"],
+            "target": t["target"], "description": t["description"], "year": t["year"], "measure": t["measure"],
             "family": t["family"], "staff_group": t["staff_group"], "region": t["region"], "stp": t["stp"],
-            "priority": float(t["priority"]), "minimum": float(t["minimum_fte"]),
-            "achievable": float(t["minimum_fte"]) - s, "shortfall": s,
+            "priority": float(t["priority"]), "minimum_fte": float(t["minimum_fte"]),
+            "achievable_fte": float(t["minimum_fte"]) - s, "shortfall_fte": s,
             "words": f"{names.target(t)}: at most {_fte(float(t['minimum_fte']) - s)} FTE, {_fte(s)} FTE short",
         })
-    total = sum(s["shortfall"] for s in shortfalls)
+    total = sum(s["shortfall_fte"] for s in shortfalls)
     return {"status": "optimal",
             "message": (f"Every other limit can be kept if {len(shortfalls)} hard target(s) fall short by "
                         f"{_fte(total)} FTE in all (priority-weighted {_fte(weighted)})." if shortfalls else
@@ -974,7 +974,7 @@ def print_diagnosis(diag: Diagnosis, console, most: int = 10) -> None:
         console.print(table("Smallest shortfalls that make the case feasible (FTE)",
                             [("target", "left"), ("year", "left"), ("minimum", "right"), ("achievable", "right"),
                              ("shortfall", "right"), ("priority", "right")],
-                            [[s["id"], s["year"], _fte(s["minimum"]), _fte(s["achievable"]), _fte(s["shortfall"]),
+                            [[s["target"], s["year"], _fte(s["minimum_fte"]), _fte(s["achievable_fte"]), _fte(s["shortfall_fte"]),
                               f"{s['priority']:g}"] for s in el["shortfalls"]]))
         if el["total_cost_gbp"] is not None:
             console.print(f"With these shortfalls the cheapest plan costs £{_money(el['total_cost_gbp'])} "

@@ -127,11 +127,29 @@ def _swing(base: float, low: float, high: float) -> float:
 
 
 def tornado_chart(df: pd.DataFrame, path: str | Path, title: str | None = None) -> list[Path]:
-    """Draw the tornado as ``PATH.png`` and ``PATH.svg`` (any suffix of ``path`` is replaced).
+    """Draw the tornado (:func:`tornado_figure`) as ``PATH.png`` and ``PATH.svg`` (any suffix of ``path`` is
+    replaced), each written atomically."""
+    from optimiser.export.atomic import write_atomic
 
-    Bars show the change in total cost (£m) from the base when each group is at its low and its
-    high factor, largest effect on top; a second panel shows the change in shortfall (FTE) when
-    any variation causes one.
+    path = Path(path)
+    stem = path.with_suffix("") if path.suffix in (".png", ".svg") else path
+    fig = tornado_figure(df, title)
+    out = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    write_atomic(out[0], lambda tmp: fig.savefig(tmp, format="png", dpi=150), suffix=".png")
+    write_atomic(out[1], lambda tmp: fig.savefig(tmp, format="svg", metadata={"Date": None}), suffix=".svg")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return out
+
+
+def tornado_figure(df: pd.DataFrame, title: str | None = None):
+    """The tornado as a matplotlib figure.
+
+    Bars show the change in total cost (£m) from the base when each group is at its low and its high
+    factor, largest effect on top, with their values; a second panel shows the change in shortfall (FTE)
+    when any variation causes one, with its own legend and a note that the cost leaves out the elastic
+    penalties of those shortfalls.
     """
     import matplotlib
 
@@ -139,44 +157,53 @@ def tornado_chart(df: pd.DataFrame, path: str | Path, title: str | None = None) 
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
-    path = Path(path)
-    stem = path.with_suffix("") if path.suffix in (".png", ".svg") else path
-    stem.parent.mkdir(parents=True, exist_ok=True)
     d = df.sort_values("rank_cost", ascending=False)
     base = float(d["base_total_cost_gbp"].iloc[0]) if len(d) else 0.0
-    low = (d["total_cost_low_gbp"] - base) / 1e6
-    high = (d["total_cost_high_gbp"] - base) / 1e6
+    swing = np.nanmax(np.abs(d[["total_cost_low_gbp", "total_cost_high_gbp"]].to_numpy(float) - base)) if len(d) else 0.0
+    scale, unit = (1e6, "m") if not np.isfinite(swing) or swing >= 1e7 else (1e3, "k")  # £m, or £k for a small case
+    low = (d["total_cost_low_gbp"] - base) / scale
+    high = (d["total_cost_high_gbp"] - base) / scale
     short = (d[["shortfall_low_fte", "shortfall_high_fte"]].to_numpy(float) - d[["base_shortfall_fte"]].to_numpy(float))
     has_short = bool(np.nan_to_num(np.abs(short)).max() > 1e-6) if len(d) else False
     ncols = 2 if has_short else 1
-    fig, axes = plt.subplots(1, ncols, figsize=(9 if has_short else 7, 0.45 * max(len(d), 3) + 1.5), squeeze=False,
+    fig, axes = plt.subplots(1, ncols, figsize=(12 if has_short else 8, 0.5 * max(len(d), 3) + 2.2), squeeze=False,
                              sharey=True)
     y = np.arange(len(d))
-    lo_label = f"×{d['low_factor'].iloc[0]:.2f}" if len(d) else "low"
-    hi_label = f"×{d['high_factor'].iloc[0]:.2f}" if len(d) else "high"
+    lo_label = f"parameters ×{d['low_factor'].iloc[0]:.2f}" if len(d) else "low"
+    hi_label = f"parameters ×{d['high_factor'].iloc[0]:.2f}" if len(d) else "high"
     ax = axes[0][0]
-    ax.barh(y, np.nan_to_num(low), color="#4C72B0", label=lo_label)
-    ax.barh(y, np.nan_to_num(high), color="#DD8452", label=hi_label, alpha=0.9)
-    ax.axvline(0, color="black", linewidth=0.8)
+    _bars(ax, y, low.to_numpy(float), high.to_numpy(float), lo_label, hi_label, "£", unit)
     ax.set_yticks(y, d["group"])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.set_xlabel(f"change in total cost from £{base / 1e6:,.0f}m (£m, present value)")
+    ax.set_xlabel(f"change in total cost from £{base / scale:,.0f}{unit} (£{unit}, present value)")
     ax.legend(loc="lower right", fontsize=8)
     if has_short:
         ax2 = axes[0][1]
-        ax2.barh(y, np.nan_to_num(short[:, 0]), color="#4C72B0")
-        ax2.barh(y, np.nan_to_num(short[:, 1]), color="#DD8452", alpha=0.9)
-        ax2.axvline(0, color="black", linewidth=0.8)
-        ax2.set_xlabel("change in shortfall (FTE)")
+        _bars(ax2, y, short[:, 0], short[:, 1], lo_label, hi_label, "", " FTE")
+        ax2.set_xlabel("change in shortfall of the targets (FTE)")
         ax2.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax2.tick_params(axis="x", labelrotation=30)
-    fig.suptitle(title or "Tornado: effect of each parameter group on total cost", fontsize=11)
-    fig.tight_layout()
-    out = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
-    fig.savefig(out[0], dpi=150)
-    fig.savefig(out[1])
-    plt.close(fig)
-    return out
+        ax2.legend(loc="lower right", fontsize=8)
+        fig.text(0.01, 0.005, "Total cost leaves out the penalties of targets that fall short (the elastic penalty): "
+                              "their shortfall is shown on the right instead.", fontsize=8, color="#444")
+    fig.suptitle(title or "Effect of each parameter group on total cost", fontsize=11)
+    fig.tight_layout(rect=(0, 0.03 if has_short else 0, 1, 1))
+    return fig
 
 
-__all__ = ["DEFAULT_GROUPS", "default_groups", "tornado", "tornado_chart"]
+def _bars(ax, y, low, high, lo_label: str, hi_label: str, prefix: str, suffix: str) -> None:
+    """Low and high bars from zero, each labelled with its value at its end (none for an unsolved end)."""
+    ax.barh(y - 0.2, np.nan_to_num(low), height=0.4, color="#4C72B0", label=lo_label)
+    ax.barh(y + 0.2, np.nan_to_num(high), height=0.4, color="#DD8452", label=hi_label)
+    ax.axvline(0, color="black", linewidth=0.8)
+    span = np.nanmax(np.abs(np.concatenate([low, high, [1e-9]])))
+    for offset, values in ((-0.2, low), (0.2, high)):
+        for yi, v in zip(y, values):
+            if np.isfinite(v):
+                text = f"{'+' if v >= 0 else '−'}{prefix}{abs(v):,.0f}{suffix}"
+                ax.text(v + (0.01 * span if v >= 0 else -0.01 * span), yi + offset, text, va="center",
+                        ha="left" if v >= 0 else "right", fontsize=7)
+    ax.set_xlim(-1.25 * span, 1.25 * span)
+
+
+__all__ = ["DEFAULT_GROUPS", "default_groups", "tornado", "tornado_chart", "tornado_figure"]

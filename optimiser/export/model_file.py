@@ -18,15 +18,13 @@ writes the file, so the file holds the very LP the engine solves.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import highspy
 import numpy as np
 import pandas as pd
 
-from optimiser.export.solution import remove_stale_temp_files
+from optimiser.export.atomic import write_atomic
 from optimiser.model.lp import LinearProgram
 
 FORMATS = {"mps": ".mps", "lp": ".lp"}
@@ -132,23 +130,11 @@ def write_model(lp: LinearProgram, path, format: str | None = None) -> Path:
     if format not in FORMATS:
         raise ValueError(f"format must be one of {sorted(FORMATS)}, not {format!r}")
     h = highs_model(lp)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(path)
-    # HiGHS picks the format from the suffix, so the temporary file carries the right one
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=FORMATS[format], dir=path.parent)
-    os.close(fd)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual permissions
-        if h.writeModel(tmp) != highspy.HighsStatus.kOk:
+
+    def write(tmp: Path) -> None:
+        if h.writeModel(str(tmp)) != highspy.HighsStatus.kOk:
             raise RuntimeError(f"HiGHS could not write {path}")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    write_atomic(path, write, suffix=FORMATS[format])  # HiGHS picks the format from the suffix
     return path
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

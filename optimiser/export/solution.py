@@ -5,23 +5,24 @@ Long tables are lists of records in the LP's fixed order. Every float is rounded
 """
 from __future__ import annotations
 
-import glob
 import json
 import math
-import os
-import tempfile
 from dataclasses import asdict
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from optimiser.export.atomic import write_atomic  # noqa: F401 - imported from here by the commands
 from optimiser.plan_checks import plan_checks
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "2.0"
 DECIMALS = 6
+
+
+Status = Literal["optimal", "infeasible", "unbounded", "infeasible_or_unbounded", "time_limit", "interrupted",
+                 "numerical_trouble", "error"]  # optimiser.solvers.base.STATUSES
 
 
 class _Out(BaseModel):
@@ -30,6 +31,7 @@ class _Out(BaseModel):
 
 class CaseInfo(_Out):
     name: str
+    description: str = Field("", description="What the case is for (case.yaml description), in words")
     scenario: str | None = Field(description="Scenario applied, or null for the base case")
     sha256: str = Field(description="sha256 of the case content after scenario changes")
     first_year: str
@@ -68,7 +70,8 @@ class MipInfo(_Out):
 class SolverInfo(_Out):
     name: str
     version: str
-    status: str = Field(description="The solver's own status, mapped honestly (time limit is not optimal)")
+    status: Status = Field(description="The engine's status of this solve (the same words as the top-level status; "
+                                       "the solver's own words are in message)")
     message: str
     seconds: float = Field(description="Wall time of the solve (s); a timing field, not reproducible")
     duals: str | None = Field(description="Where the shadow prices come from, or why there are none")
@@ -80,6 +83,7 @@ class CostLine(_Out):
     year: str | None = None
     period: str | None = Field(None, description="plan, or run_out for the years after last_year")
     region: str | None = None
+    region_name: str | None = Field(None, description="The region's name (regions.csv)")
     cost_gbp: float = Field(description="Committed cost in the year the lever is pulled (£, undiscounted)")
     present_value_gbp: float = Field(description="Committed cost discounted to the first year (£)")
     outlay_gbp: float = Field(description="Cash spent in the year, as budgets count it (£, undiscounted)")
@@ -98,15 +102,15 @@ class Costs(_Out):
 
 
 class TargetResult(_Out):
-    id: str
+    target: str = Field(description="The target's code (targets.csv)")
     description: str
     kind: Literal["hard", "soft"]
     year: str
     measure: Literal["growth", "level"]
-    minimum: float = Field(description="FTE")
-    maximum: float | None = Field(description="FTE; null for none")
-    achieved: float | None = Field(description="FTE: growth over the baseline or level in post")
-    shortfall: float | None = Field(description="FTE short of the minimum (soft targets only)")
+    minimum_fte: float = Field(description="FTE")
+    maximum_fte: float | None = Field(description="FTE; null for none")
+    achieved_fte: float | None = Field(description="FTE: growth over the baseline or level in post")
+    shortfall_fte: float | None = Field(description="FTE short of the minimum (soft targets only)")
     marginal_cost_per_fte: float | None = Field(description="£ of total cost per extra FTE on the minimum (the dual)")
     # the target's filters (as in targets.csv, lists ';'-separated; null = all), so a shortfall reads by
     # family, staff group, region and STP; and what a shortfall costs
@@ -123,8 +127,11 @@ class TargetResult(_Out):
 
 class WorkforceRow(_Out):
     stp: str
+    stp_name: str | None = Field(description="The STP's name (stps.csv)")
     region: str
+    region_name: str | None = Field(description="The region's name (regions.csv)")
     staff_group: str
+    staff_group_name: str | None = Field(description="The staff group's name (staff_groups.csv)")
     family: str
     year: str = Field(description="Staff in post at the end of this year; the year before the horizon is the baseline")
     period: str = Field(description="baseline, plan or run_out")
@@ -134,25 +141,36 @@ class WorkforceRow(_Out):
 class Allocation(_Out):
     lever: Literal["training", "recruitment", "retention", "exit"]
     item: str = Field(description="Programme, recruitment source, retention segment or 'exits'")
+    item_name: str = Field(description="The programme's or source's name (programmes.csv, recruitment_sources.csv); "
+                                       "'retention segment N'; 'planned exits'")
     stp: str
+    stp_name: str | None = Field(description="The STP's name (stps.csv)")
     region: str
+    region_name: str | None = Field(description="The region's name (regions.csv)")
     staff_group: str
+    staff_group_name: str | None = Field(description="The staff group's name (staff_groups.csv)")
     year: str
     period: str = Field(description="plan, or run_out for the years after last_year")
     quantity: float
     unit: str
-    cost: float = Field(description="£, undiscounted")
+    cost_gbp: float = Field(description="Committed cost in the year the lever is pulled (£, undiscounted)")
+    present_value_gbp: float = Field(description="cost_gbp discounted to the first year (£)")
 
 
 class ConstraintRow(_Out):
     family: str
     name: str
     stp: str | None
+    stp_name: str | None
     region: str | None
+    region_name: str | None
     staff_group: str | None
+    staff_group_name: str | None
     item: str | None
     year: str | None
     binding: bool
+    limit: float | None = Field(description="The row's bound nearer its value (row units: £ for a budget, FTE, places, "
+                                            "starts; fixed terms such as the pipeline moved to it); null for a free row")
     slack: float | None = Field(description="Room left before the limit binds (row units); null for a free row")
     shadow_price: float | None = Field(description="£ change in total cost per unit increase of the limit")
 
@@ -160,14 +178,16 @@ class ConstraintRow(_Out):
 class UnusedLever(_Out):
     lever: Literal["training", "recruitment", "retention", "exit"]
     item: str
+    item_name: str
     staff_group: str
+    staff_group_name: str | None
     options: int = Field(description="Unused STP-year options of this lever, item and group")
     min_reduced_cost_gbp: float | None = Field(
         description="Smallest reduced cost among them: £ (present value) per unit its cost must fall before it is used")
 
 
 class DiagnosisShortfall(_Out):
-    id: str = Field(description="Hard target")
+    target: str = Field(description="Hard target")
     description: str
     year: str
     measure: Literal["growth", "level"]
@@ -176,9 +196,9 @@ class DiagnosisShortfall(_Out):
     region: str | None
     stp: str | None
     priority: float
-    minimum: float = Field(description="FTE the case asks for")
-    achievable: float = Field(description="FTE reachable with every other limit kept (minimum - shortfall)")
-    shortfall: float = Field(description="Smallest FTE short (priority-weighted over all hard targets)")
+    minimum_fte: float = Field(description="FTE the case asks for")
+    achievable_fte: float = Field(description="FTE reachable with every other limit kept (minimum - shortfall)")
+    shortfall_fte: float = Field(description="Smallest FTE short (priority-weighted over all hard targets)")
     words: str
 
 
@@ -285,22 +305,34 @@ class PlanCheckResult(_Out):
 class SolutionFile(_Out):
     """Solution of an allocation case."""
 
-    schema_version: Literal["1.1"]
+    schema_version: Literal["2.0"]
     case: CaseInfo
     engine: EngineInfo
     solver: SolverInfo
-    status: str = Field(description="optimal, infeasible, unbounded, time_limit, ...; only optimal carries a plan")
+    status: Status = Field(description="Only optimal carries a plan")
     objective: float | None = Field(description="Total cost (£ present value, penalties included)")
     costs: Costs
     targets: list[TargetResult]
     workforce: list[WorkforceRow]
     allocations: list[Allocation]
-    constraints: list[ConstraintRow]
+    constraints: list[ConstraintRow] | None = Field(
+        description="Every LP row with its shadow price; null when left out (optimiser solve --no-constraints)")
     unused_levers: list[UnusedLever]
     balance: BalanceInfo | None = Field(None, description="What stage 2 did; null without a plan")
     plan_checks: list[PlanCheckResult] = Field(default_factory=list, description="Checks a planner makes before "
                                                                                  "trusting the plan; empty without one")
     diagnosis: Diagnosis | None = Field(None, description="Why an infeasible case is infeasible; absent otherwise")
+
+
+def schema_problem(solution: dict) -> str | None:
+    """Why ``solution`` (a parsed solution.json) cannot be read as this schema version, or None."""
+    version = solution.get("schema_version")
+    if version == SCHEMA_VERSION:
+        return None
+    if isinstance(version, str) and version.startswith("1."):
+        return (f"it has schema_version {version}; this engine reads {SCHEMA_VERSION}, which renamed columns "
+                "(README, 'Solution JSON', migration from 1.x): solve the case again")
+    return f"schema_version is {version!r}, expected '{SCHEMA_VERSION}'; is this a solution.json written by 'optimiser solve'?"
 
 
 def solution_schema() -> dict:
@@ -339,13 +371,15 @@ def _records(df: pd.DataFrame | None, rename: dict | None = None) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*columns)]
 
 
-def solution_dict(sol) -> dict:
-    """The solution as plain data in the shape of :class:`SolutionFile`."""
+def solution_dict(sol, constraints: bool = True) -> dict:
+    """The solution as plain data in the shape of :class:`SolutionFile`; ``constraints=False`` leaves the
+    constraints (every LP row and its shadow price) out, as null."""
     from optimiser import __version__
 
     case = sol.data.case
     cost_cols = ["cost_gbp", "present_value_gbp", "outlay_gbp"]
-    costs = sol.costs if not sol.costs.empty else pd.DataFrame(columns=["lever", "year", "period", "region"] + cost_cols)
+    costs = sol.costs if not sol.costs.empty else pd.DataFrame(
+        columns=["lever", "year", "period", "region", "region_name"] + cost_cols)
     penalties = 0.0
     if sol.result.x is not None and len(sol.targets):
         from optimiser.model.build import soft_targets
@@ -361,12 +395,12 @@ def solution_dict(sol) -> dict:
     targets = sol.targets if not sol.targets.empty else None
     return {
         "schema_version": SCHEMA_VERSION,
-        "case": {"name": case.name, "scenario": case.scenario, "sha256": case.content_hash,
+        "case": {"name": case.name, "description": case.config.description, "scenario": case.scenario, "sha256": case.content_hash,
                  "first_year": case.years[0], "last_year": case.years[-1],
                  "price_base_year": case.config.price_base_year, "discount_rate": case.config.discount_rate,
                  "run_out_years": case.config.run_out_years},
         "engine": {"name": "mh-workforce-optimiser", "version": __version__},
-        "solver": {"name": sol.result.solver, "version": sol.result.version, "status": sol.result.message or sol.status,
+        "solver": {"name": sol.result.solver, "version": sol.result.version, "status": sol.status,
                    "message": sol.result.message, "seconds": _clean(sol.result.seconds), "duals": sol.result.duals_note,
                    "mip": None if sol.mip is None else {k: _clean(v) for k, v in asdict(sol.mip).items()}},
         "status": sol.status,
@@ -378,14 +412,13 @@ def solution_dict(sol) -> dict:
             "run_out_gbp": _clean(float(costs.loc[costs["period"] == "run_out", "present_value_gbp"].sum())),
             "by_lever": _records(costs.groupby("lever", as_index=False)[cost_cols].sum()),
             "by_year": _records(costs.groupby(["year", "period"], as_index=False)[cost_cols].sum()),
-            "by_region": _records(costs.groupby("region", as_index=False)[cost_cols].sum()),
+            "by_region": _records(costs.groupby(["region", "region_name"], as_index=False, dropna=False)[cost_cols].sum()),
             "by_lever_year_region": _records(costs.drop(columns="period")),
         },
-        "targets": _records(targets, {"target": "id", "minimum_fte": "minimum", "maximum_fte": "maximum",
-                                      "achieved_fte": "achieved", "shortfall_fte": "shortfall"}),
+        "targets": _records(targets),
         "workforce": _records(sol.workforce),
-        "allocations": _records(sol.allocations.drop(columns="present_value_gbp", errors="ignore"), {"cost_gbp": "cost"}),
-        "constraints": _records(sol.constraints),
+        "allocations": _records(sol.allocations),
+        "constraints": _records(sol.constraints) if constraints else None,
         "unused_levers": _records(sol.unused_levers),
         "balance": _balance(sol),
         "plan_checks": [_rounded_check(c) for c in plan_checks(sol)],
@@ -408,44 +441,6 @@ def _rounded_check(check) -> dict:
     return {k: _clean(v) for k, v in asdict(check).items()}
 
 
-def solution_json(sol) -> str:
+def solution_json(sol, constraints: bool = True) -> str:
     """The solution JSON text: compact, keys in schema order, records in the LP's fixed order."""
-    return json.dumps(solution_dict(sol), separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write ``text`` (UTF-8; or bytes) to ``path`` so that readers see the old file or the new one, never half of one.
-
-    The text goes to ``.NAME.PID.*`` beside ``path`` first; such files left by a process that was killed
-    (``kill -9``) are removed by the next write to ``path``.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", dir=path.parent)
-    try:
-        with (os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8")) as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def remove_stale_temp_files(path: Path) -> None:
-    """Delete ``write_atomic``'s temp files for ``path`` whose writing process no longer runs."""
-    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*"):
-        pid = tmp.name[len(path.name) + 2:].split(".", 1)[0]
-        if pid.isdigit() and not _running(int(pid)):
-            tmp.unlink(missing_ok=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
+    return json.dumps(solution_dict(sol, constraints), separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
