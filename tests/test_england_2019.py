@@ -72,7 +72,7 @@ def test_as_shipped_the_case_is_infeasible_and_the_elastic_diagnosis_says_why():
     live = LiveModel(lp, limits)
     live.costs(plan=False)
     assert not live.feasible()
-    short = {s["id"]: s for s in _elastic(live, limits, Names(data))["shortfalls"]}
+    short = {s["target"]: s for s in _elastic(live, limits, Names(data))["shortfalls"]}
     assert list(short) == ["ltp_clinical_support_2023_24"]
-    gap = short["ltp_clinical_support_2023_24"]["minimum"] - short["ltp_clinical_support_2023_24"]["achievable"]
+    gap = short["ltp_clinical_support_2023_24"]["minimum_fte"] - short["ltp_clinical_support_2023_24"]["achievable_fte"]
     assert 0 < gap < 6_090 * 0.05

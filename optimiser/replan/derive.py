@@ -75,7 +75,7 @@ def derive_replan_case(case: Case, plan: dict, actuals: pd.DataFrame, through: s
     k = case.years.index(through)
     done = case.years[: k + 1]
     alloc = pd.DataFrame(plan.get("allocations") or [], columns=["lever", "item", "stp", "staff_group", "year",
-                                                                 "quantity", "cost"])
+                                                                 "quantity", "cost_gbp"])
     starts = observed_starts(case, alloc, actuals, done)
     derived = Derived(starts=starts)
     tables: dict[str, pd.DataFrame] = {}
@@ -251,13 +251,13 @@ def _outlay_before(case: Case, data, alloc: pd.DataFrame, actuals: pd.DataFrame,
     rec = lever_cost[lever_cost["lever"] == "recruitment"]
     observed = actuals[actuals["recruits"].notna()][["stp", "staff_group", "year", "recruits"]]
     if len(observed):
-        planned = rec.groupby(["stp", "staff_group", "year"], as_index=False)[["quantity", "cost"]].sum()
+        planned = rec.groupby(["stp", "staff_group", "year"], as_index=False)[["quantity", "cost_gbp"]].sum()
         costs = case.table("recruitment_costs")
         cheapest = costs.groupby(["area", "staff_group"], as_index=False)["cost_per_recruit_gbp"].min() \
             .rename(columns={"area": "stp"})
         o = observed.merge(planned, on=["stp", "staff_group", "year"], how="left") \
             .merge(cheapest, on=["stp", "staff_group"], how="left")
-        unit = np.where(o["quantity"].fillna(0) > 0, o["cost"] / o["quantity"].where(o["quantity"] > 0, 1),
+        unit = np.where(o["quantity"].fillna(0) > 0, o["cost_gbp"] / o["quantity"].where(o["quantity"] > 0, 1),
                         o["cost_per_recruit_gbp"].fillna(0.0))
         parts += [("recruitment", r.stp, data.years.index(r.year), r.recruits * u)
                   for r, u in zip(o.itertuples(index=False), unit)]
@@ -265,7 +265,7 @@ def _outlay_before(case: Case, data, alloc: pd.DataFrame, actuals: pd.DataFrame,
         rec_kept = ~pd.MultiIndex.from_frame(lever_cost[["stp", "staff_group", "year"]]).isin(key) | \
             (lever_cost["lever"] != "recruitment").to_numpy()
         lever_cost = lever_cost[rec_kept]
-    parts += [(r.lever, r.stp, data.years.index(r.year), r.cost) for r in lever_cost.itertuples(index=False)]
+    parts += [(r.lever, r.stp, data.years.index(r.year), r.cost_gbp) for r in lever_cost.itertuples(index=False)]
     return pd.DataFrame(parts, columns=["lever", "stp", "t", "outlay_gbp"])
 
 

@@ -174,21 +174,21 @@ class _RelaxedLp:
         n, k = model.num_row, model.num_col
         self.k = k
         self.lp = _highs(model.cost, model.col_lower, model.col_upper, model.row_lower, model.row_upper, a)
-        self.lp.setOptionValue("solver", "ipm")
+        self.basis = None
         elastic = sp.hstack([a, sp.identity(n), -sp.identity(n)]).tocsc()
         self.elastic = _highs(np.r_[np.zeros(k), np.ones(2 * n)], np.r_[model.col_lower, np.zeros(2 * n)],
                               np.r_[model.col_upper, np.full(2 * n, np.inf)], model.row_lower, model.row_upper, elastic)
+        self.elastic.setOptionValue("presolve", "off")  # always started from the LP's basis
 
     def solve(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray | None:
-        """The LP's optimal plan with ``cols`` bounded as given; None if it has none."""
+        """The LP's optimal plan with ``cols`` bounded as given; None if it has none (the last optimal
+        basis is kept to start the next solve from)."""
         self.lp.changeColsBounds(cols.size, cols.astype(np.int32), lower, upper)
         self._run(self.lp)
-        # later runs: dual simplex from this basis (the first, cold, is the interior point method with
-        # crossover: 47 s against 85+ s for the dual simplex on the national case with run-out years)
-        self.lp.setOptionValue("presolve", "off")
-        self.lp.setOptionValue("solver", "simplex")
+        self.lp.setOptionValue("presolve", "off")  # later runs start from this basis
         if self.lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
+        self.basis = self.lp.getBasis()
         return np.asarray(self.lp.getSolution().col_value)
 
     def seconds_left(self) -> float:
@@ -204,13 +204,15 @@ class _RelaxedLp:
             raise TimeoutError
 
     def unfix(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Undo a fixing that failed: the bounds, and the last optimal basis to start from."""
         self.lp.changeColsBounds(cols.size, cols.astype(np.int32), lower, upper)
+        self.lp.setBasis(self.basis)
 
     def broken_rows(self, cols: np.ndarray, integer: np.ndarray, lower: np.ndarray, upper: np.ndarray,
                     a: sp.csc_matrix) -> tuple[np.ndarray, np.ndarray]:
         """Rows holding ``cols`` that must break with the ``integer`` columns bounded as given (slack
-        is allowed on the rows holding ``cols`` only), and for each +1 if its activity is too low, -1 if too high; no rows if
-        breaking only those rows cannot make the plan feasible."""
+        is allowed on the rows holding ``cols`` only), and for each how far its activity is below (+)
+        or above (-) its bounds; no rows if breaking only those rows cannot make the plan feasible."""
         n = a.shape[0]
         holds = np.zeros(n, bool)
         holds[a[:, cols].indices] = True
@@ -218,6 +220,13 @@ class _RelaxedLp:
         room = np.where(np.r_[holds, holds], np.inf, 0.0)
         self.elastic.changeColsBounds(slack.size, slack, np.zeros(slack.size), room)
         self.elastic.changeColsBounds(integer.size, integer.astype(np.int32), lower, upper)
+        # from the LP's last optimal basis, slacks at zero: dual feasible (the plan's columns cost nothing
+        # here), so the dual simplex only repairs what the fixing broke
+        start = highspy.HighsBasis()
+        start.col_status = list(self.basis.col_status) + [highspy.HighsBasisStatus.kLower] * (2 * n)
+        start.row_status = list(self.basis.row_status)
+        start.valid = True
+        self.elastic.setBasis(start)
         self._run(self.elastic)
         if self.elastic.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return np.zeros(0, np.int64), np.zeros(0)
