@@ -100,7 +100,8 @@ class HighsSolver:
         from optimiser.solvers.whole_numbers import start_plan
 
         limit = self.highs.getOptionValue("time_limit")[1]
-        start = start_plan(ModelArrays.of(self.lp), limit if np.isfinite(limit) else None)
+        start = start_plan(ModelArrays.of(self.lp), limit if np.isfinite(limit) else None,
+                           self.highs.getOptionValue("threads")[1])
         if start.x is not None:
             solution = highspy.HighsSolution()
             solution.col_value = start.x.tolist()

@@ -168,16 +168,17 @@ class _RelaxedLp:
     """The LP relaxation in HiGHS, re-solved warm as integer columns are fixed; beside it the same LP
     with slack on every row (``A x + s⁺ - s⁻``, minimise Σ s), which names the rows a fixing broke."""
 
-    def __init__(self, model: ModelArrays, seconds: float | None):
+    def __init__(self, model: ModelArrays, seconds: float | None, threads: int | None):
         self.deadline = None if seconds is None else time.perf_counter() + seconds
         a = model.matrix()
         n, k = model.num_row, model.num_col
         self.k = k
-        self.lp = _highs(model.cost, model.col_lower, model.col_upper, model.row_lower, model.row_upper, a)
+        self.lp = _highs(model.cost, model.col_lower, model.col_upper, model.row_lower, model.row_upper, a, threads)
         self.basis = None
         elastic = sp.hstack([a, sp.identity(n), -sp.identity(n)]).tocsc()
         self.elastic = _highs(np.r_[np.zeros(k), np.ones(2 * n)], np.r_[model.col_lower, np.zeros(2 * n)],
-                              np.r_[model.col_upper, np.full(2 * n, np.inf)], model.row_lower, model.row_upper, elastic)
+                              np.r_[model.col_upper, np.full(2 * n, np.inf)], model.row_lower, model.row_upper, elastic,
+                              threads)
         self.elastic.setOptionValue("presolve", "off")  # always started from the LP's basis
 
     def solve(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray | None:
@@ -236,9 +237,11 @@ class _RelaxedLp:
         return rows, under[rows] - over[rows]
 
 
-def _highs(cost, col_lower, col_upper, row_lower, row_upper, a: sp.csc_matrix) -> highspy.Highs:
+def _highs(cost, col_lower, col_upper, row_lower, row_upper, a: sp.csc_matrix, threads: int | None) -> highspy.Highs:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    if threads is not None:  # HiGHS runs one thread pool per process: a solver's own size must match it
+        h.setOptionValue("threads", threads)
     for name, value in LP_OPTIONS.items():
         h.setOptionValue(name, value)
     h.passModel(a.shape[1], a.shape[0], a.nnz, int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMinimize),
@@ -264,10 +267,10 @@ class StartPlan:
         return value - self.lp_bound <= gap * max(abs(value), 1e-9)
 
 
-def start_plan(model: ModelArrays, seconds: float | None = None) -> StartPlan:
+def start_plan(model: ModelArrays, seconds: float | None = None, threads: int | None = None) -> StartPlan:
     """A feasible plan to start a MIP solver from (relax and fix, year by year: see the module
-    notes), looked for for at most ``seconds``."""
-    relaxed = _RelaxedLp(model, seconds)
+    notes), looked for for at most ``seconds``; ``threads``: HiGHS's thread count, where a solver set it."""
+    relaxed = _RelaxedLp(model, seconds, threads)
     try:
         return _relax_and_fix(model, relaxed)
     except TimeoutError:
