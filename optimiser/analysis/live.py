@@ -6,15 +6,18 @@ object (``changeRowsBounds``, ``changeColsCost``, ``changeColsBounds``, ``change
 simplex from the current basis: primal simplex where no limit or bound changed (only costs, or
 matrix coefficients: the last plan stays feasible, or nearly, so primal simplex mostly improves the
 cost; a few iterations where dual simplex takes thousands), dual simplex where limits or bounds
-changed (the last basis stays dual feasible). Parameters that change matrix
-coefficients are applied by ``Case.with_changes`` and a rebuild of the arrays; the live model is
-then updated the same way, so it still starts from the last basis.
+changed (the last basis stays dual feasible). Parameters that change matrix coefficients are
+applied by ``Case.with_changes`` and a rebuild of the arrays; the live model is then updated the
+same way, so it still starts from the last basis.
 
 Primal and dual simplex can stop at different optimal vertices where the optimum is not unique.
 So that no reported figure depends on the method, the costs HiGHS sees on the target-shortfall
-columns carry a tie-break (:data:`TIE_BREAK`): among least-cost plans, shortfalls fall in a fixed,
-case-independent order of targets, which makes every target's shortfall unique. Costs, penalties
-and the objective are reported at the case's own costs.
+columns carry a tie-break (:data:`TIE_BREAK`): among least-cost plans, HiGHS finds the one whose
+shortfalls cost least at penalties raised by distinct, irrational hairs, so that ties between
+targets are settled by a fixed rule rather than by the pivoting path and each target's shortfall is
+the same by either method. Lever costs and growth by family can still differ between least-cost
+plans that share their shortfalls. Costs, penalties and the objective are reported at the case's
+own costs.
 
 ``start="base"`` instead solves each point in a fresh HiGHS object from the basis of the base
 case: the answer then depends only on the point, not on what was solved before it (Monte Carlo
@@ -59,7 +62,7 @@ DUAL, PRIMAL = 1, 4
 #: costs unchanged to 7 significant figures.
 TIE_BREAK = 1e-7
 Simplex = Literal["by_change", "dual"]
-#: The simplex choice of live models built without one (bench/run.py sets ``dual`` for the before-figures).
+#: The simplex choice of live models built without one (bench/simplex_bench.py sets ``dual`` for its before-figures).
 DEFAULT_SIMPLEX: Simplex = "by_change"
 #: The penalty (£ per FTE) that makes hard targets elastic by default in tornado and Monte Carlo runs.
 ELASTIC_PENALTY = 10_000_000.0
@@ -166,8 +169,9 @@ class LiveModel:
         settings: solver settings; defaults to the case's, with one thread.
         highs_options: extra HiGHS options (over :data:`HIGHS_OPTIONS`).
         simplex: ``by_change`` re-solves with primal simplex where no limit or bound changed since
-            the starting basis (costs or coefficients only) and dual simplex otherwise; ``dual`` always uses dual simplex (the
-            behaviour before; kept for measurement). Default :data:`DEFAULT_SIMPLEX`.
+            the starting basis (costs or coefficients only) and dual simplex otherwise; ``dual``
+            always uses dual simplex (the behaviour before; kept for measurement). Default
+            :data:`DEFAULT_SIMPLEX`.
     """
 
     def __init__(self, case: Case, elastic: float | None = None, settings: SolverSettings | None = None,
