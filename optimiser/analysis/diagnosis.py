@@ -253,7 +253,6 @@ class LiveModel:
         self.solves = 0
         self.iterations = 0  # simplex iterations over every solve (deterministic; bench/run.py)
         self.plan_basis = None  # basis of a cheapest plan, kept to warm-start later ones
-        self.check_basis = None  # basis of the first feasibility check
 
     # columns and rows
     def _col(self, lim: Limit) -> int:
@@ -392,7 +391,6 @@ def diagnose(case: Case, narrow_max_limits: int = NARROW_MAX_LIMITS) -> Diagnosi
     start = time.perf_counter()
     live.costs(plan=False)
     feasible = live.feasible()
-    live.check_basis = live.highs.getBasis()  # the conflict set starts here, whatever the elastic step did
     timings["check"] = time.perf_counter() - start
     diag = Diagnosis(case.name, case.scenario, "infeasible", "")
     if feasible:
@@ -480,14 +478,8 @@ def _elastic(live: LiveModel, limits: list[Limit], names: "Names") -> dict:
 
 
 def _conflict_set(live: LiveModel, limits: list[Limit], narrow_max_limits: int) -> dict:
-    """(b) An irreducible set of limits that conflict (deletion filter with dual-ray shortcuts).
-
-    Starts from the basis of the first feasibility check (the same model), so that the set found
-    does not depend on the vertex, or the simplex method, of the elastic step's solves.
-    """
+    """(b) An irreducible set of limits that conflict (deletion filter with dual-ray shortcuts)."""
     live.costs(plan=False)
-    if live.check_basis is not None:
-        live.highs.setBasis(live.check_basis)
     row_limit = {}
     for lim in limits:
         for r in lim.rows:
