@@ -59,6 +59,7 @@ from optimiser.case.tables import split_list
 from optimiser.model.build import build_lp
 from optimiser.model.data import ModelData
 from optimiser.model.lp import LinearProgram
+from optimiser.solvers.highs import LP_OPTIONS
 
 #: Row families relaxed as an amount (their right-hand side), one limit per row or per scope.
 QUANTITY = {"placements", "course_capacity", "recruitment_pools", "establishment", "budget", "targets",
@@ -214,8 +215,13 @@ class LiveModel:
 
     Later solves start from the last basis. ``drop``/``restore`` free or restore limits' rows;
     ``open``/``close`` an elastic column; ``costs`` switches between the plan's costs and a
-    weighted sum of elastic columns.
+    weighted sum of elastic columns. Solves run dual simplex, or primal simplex from the last
+    basis (``feasible(primal=True)``) where only costs changed and the last plan stays feasible;
+    Devex pricing in both (``LP_OPTIONS``).
     """
+
+    #: False runs every solve with dual simplex, as before (bench/run.py's before-figures)
+    primal_for_costs = True
 
     def __init__(self, lp: LinearProgram, limits: list[Limit]):
         self.lp, self.limits = lp, limits
@@ -233,6 +239,8 @@ class LiveModel:
         # rows and columns scaled to a largest entry of 1: far fewer dual simplex iterations in warm
         # re-solves of the national case than HiGHS's default scaling
         self.highs.setOptionValue("simplex_scale_strategy", 4)
+        for name, value in LP_OPTIONS.items():
+            self.highs.setOptionValue(name, value)
         ncol = a.shape[1]
         status = self.highs.passModel(
             ncol, lp.num_row, a.nnz, int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMinimize), 0.0,
@@ -243,6 +251,7 @@ class LiveModel:
             raise DiagnosisError("HiGHS rejected the model")
         self.extra_cols = 0
         self.solves = 0
+        self.iterations = 0  # simplex iterations over every solve (deterministic; bench/run.py)
         self.plan_basis = None  # basis of a cheapest plan, kept to warm-start later ones
 
     # columns and rows
@@ -295,16 +304,22 @@ class LiveModel:
             self.highs.clearSolver()
 
     # solving
-    def feasible(self) -> bool:
-        """Solve; True if optimal, False if infeasible."""
+    def feasible(self, primal: bool = False) -> bool:
+        """Solve; True if optimal, False if infeasible. ``primal``: the last basis is primal feasible
+        (only costs changed, or bounds loosened), so primal simplex from it."""
         self.solves += 1
+        primal = primal and self.primal_for_costs
+        self.highs.setOptionValue("simplex_strategy", 4 if primal else 1)
         self.highs.run()
+        self.iterations += int(self.highs.getInfo().simplex_iteration_count)
         status = self.highs.getModelStatus()
         if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible,
                           highspy.HighsModelStatus.kUnboundedOrInfeasible):
             self.highs.clearSolver()  # a warm start gone wrong: solve again from scratch
             self.solves += 1
+            self.highs.setOptionValue("simplex_strategy", 1)
             self.highs.run()
+            self.iterations += int(self.highs.getInfo().simplex_iteration_count)
             status = self.highs.getModelStatus()
         if status == highspy.HighsModelStatus.kOptimal:
             return True
@@ -344,6 +359,7 @@ class Diagnosis:
     conflict: dict = field(default_factory=dict)
     relaxations: list[dict] = field(default_factory=list)
     lp_solves: int = 0
+    lp_iterations: int = 0  # simplex iterations over every solve (not in the JSON: bench/run.py reads it)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage; not reproducible
 
     def to_dict(self) -> dict:
@@ -385,7 +401,7 @@ def diagnose(case: Case, narrow_max_limits: int = NARROW_MAX_LIMITS) -> Diagnosi
         else:
             diag.status = "feasible"
             diag.message = "The case is feasible: there is nothing to explain."
-        diag.lp_solves = live.solves
+        diag.lp_solves, diag.lp_iterations = live.solves, live.iterations
         diag.timings = timings
         return diag
 
@@ -404,7 +420,7 @@ def diagnose(case: Case, narrow_max_limits: int = NARROW_MAX_LIMITS) -> Diagnosi
                    and lim.id not in seen]
     diag.relaxations = _relaxations(live, candidates, names)
     timings["relaxations"] = time.perf_counter() - start
-    diag.lp_solves = live.solves
+    diag.lp_solves, diag.lp_iterations = live.solves, live.iterations
     diag.timings = timings
     diag.message = _headline(diag)
     return diag
@@ -431,8 +447,11 @@ def _elastic(live: LiveModel, limits: list[Limit], names: "Names") -> dict:
         for j in cols:
             live.bound(j, max(0.0, float(x[j])) * (1 + RELAX_SLACK) + FEASIBILITY_TOL)
         live.costs(plan=True)
-        live.highs.clearSolver()  # from scratch: a feasibility basis is a poor start for the cost
-        cost = live.objective() if live.feasible() else None
+        # only costs changed and the shortfalls are held at or above their values: the plan found is
+        # still feasible, so primal simplex from it (dual simplex would have to start from scratch)
+        if not live.primal_for_costs:
+            live.highs.clearSolver()  # from scratch: a feasibility basis is a poor dual start for the cost
+        cost = live.objective() if live.feasible(primal=True) else None
         if cost is not None:
             live.plan_basis = live.highs.getBasis()  # a good start for the relaxations' cheapest plans
     finally:

@@ -3,9 +3,21 @@
 The LP is built once. Each re-solve maps its parameter values onto the LP's arrays
 (:mod:`optimiser.analysis.params`), pushes only the entries that differ into the live ``highspy``
 object (``changeRowsBounds``, ``changeColsCost``, ``changeColsBounds``, ``changeCoeff``) and runs
-dual simplex from the current basis. Parameters that change matrix coefficients are applied by
-``Case.with_changes`` and a rebuild of the arrays; the live model is then updated the same way, so
-it still starts from the last basis.
+simplex from the current basis: primal simplex where no limit or bound changed (only costs, or
+matrix coefficients: the last plan stays feasible, or nearly, so primal simplex mostly improves the
+cost; a few iterations where dual simplex takes thousands), dual simplex where limits or bounds
+changed (the last basis stays dual feasible). Parameters that change matrix coefficients are
+applied by ``Case.with_changes`` and a rebuild of the arrays; the live model is then updated the
+same way, so it still starts from the last basis.
+
+Primal and dual simplex can stop at different optimal vertices where the optimum is not unique.
+So that no reported figure depends on the method, the costs HiGHS sees on the target-shortfall
+columns carry a tie-break (:data:`TIE_BREAK`): among least-cost plans, HiGHS finds the one whose
+shortfalls cost least at penalties raised by distinct, irrational hairs, so that ties between
+targets are settled by a fixed rule rather than by the pivoting path and each target's shortfall is
+the same by either method. Lever costs and growth by family can still differ between least-cost
+plans that share their shortfalls. Costs, penalties and the objective are reported at the case's
+own costs.
 
 ``start="base"`` instead solves each point in a fresh HiGHS object from the basis of the base
 case: the answer then depends only on the point, not on what was solved before it (Monte Carlo
@@ -41,6 +53,17 @@ MAX_COEFF_CHANGES = 5000
 #: iterations in warm re-solves, and halves the time of a Monte Carlo draw re-solved from the base
 #: basis. The optimum is the same.
 HIGHS_OPTIONS: dict = {**LP_OPTIONS, "simplex_scale_strategy": 4}
+#: HiGHS ``simplex_strategy`` values: dual and primal simplex.
+DUAL, PRIMAL = 1, 4
+#: Relative tie-break on the shortfall columns' costs (see the module docstring): target ``k``'s
+#: penalty, as HiGHS sees it, is raised by ``TIE_BREAK·frac(k·φ)`` of itself (φ the golden ratio, so
+#: that no two targets, nor sums of them, weigh the same). Large enough to stand well above HiGHS's
+#: dual feasibility tolerance (1e-7) for penalties of £1,000/FTE and up, small enough to leave marginal
+#: costs unchanged to 7 significant figures.
+TIE_BREAK = 1e-7
+Simplex = Literal["by_change", "dual"]
+#: The simplex choice of live models built without one (bench/simplex_bench.py sets ``dual`` for its before-figures).
+DEFAULT_SIMPLEX: Simplex = "by_change"
 #: The penalty (£ per FTE) that makes hard targets elastic by default in tornado and Monte Carlo runs.
 ELASTIC_PENALTY = 10_000_000.0
 
@@ -81,6 +104,7 @@ class Point:
     message: str = ""
     assignments: tuple[Assignment, ...] = ()
     best_bound: float | None = None  # whole cohorts (MIP): HiGHS's proven lower bound on the cost (£)
+    simplex: str = ""  # "primal" or "dual": the method of this solve
     _solution: object = None
     _row_activity: np.ndarray | None = None
     _col_dual: np.ndarray | None = None
@@ -144,10 +168,14 @@ class LiveModel:
         elastic: if given, hard targets become soft at this penalty (£/FTE) — see :func:`make_elastic`.
         settings: solver settings; defaults to the case's, with one thread.
         highs_options: extra HiGHS options (over :data:`HIGHS_OPTIONS`).
+        simplex: ``by_change`` re-solves with primal simplex where no limit or bound changed since
+            the starting basis (costs or coefficients only) and dual simplex otherwise; ``dual``
+            always uses dual simplex (the behaviour before; kept for measurement). Default
+            :data:`DEFAULT_SIMPLEX`.
     """
 
     def __init__(self, case: Case, elastic: float | None = None, settings: SolverSettings | None = None,
-                 highs_options: dict | None = None):
+                 highs_options: dict | None = None, simplex: Simplex | None = None):
         self.original = case
         self.hard_targets = set(case.table("targets").query("kind == 'hard'")["target"])
         self.elastic = elastic
@@ -155,6 +183,7 @@ class LiveModel:
         base_settings = settings or self.case.config.solver
         self.settings = base_settings.model_copy(update={"threads": base_settings.threads or 1})
         self.highs_options = {**HIGHS_OPTIONS, **(highs_options or {})}
+        self.simplex = simplex or DEFAULT_SIMPLEX
         #: relative MIP gap for whole-cohort cases: the case's, else the engine's default (as ``solve``)
         self.mip_gap = DEFAULT_MIP_GAP if self.settings.mip_gap is None else self.settings.mip_gap
         self.lp, self.data = build_lp(self.case)
@@ -162,9 +191,9 @@ class LiveModel:
         self.layout = layout(self.lp, self.data)
         self.highs: highspy.Highs | None = None
         self.current: LPArrays | None = None  # what the live HiGHS object holds
-        self.current_lp: tuple[LinearProgram, ModelData] | None = None
         self._bindings: dict[Parameter, Binding | None] = {}
         self._base_basis = None
+        self._tie_break: np.ndarray | None = None  # of self.lp
         self.solves = 0
 
     # --- mapping values onto arrays ------------------------------------------------------------------
@@ -203,58 +232,79 @@ class LiveModel:
                 raise ValueError(f"HiGHS option {name}={value!r} was refused")
         return h
 
-    @staticmethod
-    def _pass(h: highspy.Highs, arrays: LPArrays) -> None:
+    def tie_break(self, lp: LinearProgram) -> np.ndarray:
+        """Factor on each column's cost as HiGHS sees it: 1, or a hair over 1 on shortfall columns."""
+        if lp is self.lp and self._tie_break is not None:
+            return self._tie_break
+        factor = np.ones(lp.num_col)
+        short = lp.variables.get("target_shortfall")
+        if short is not None and not lp.integrality.any():  # a MIP's gap is read on the case's cost
+            k = np.arange(1, short.size + 1)
+            factor[short.offset:short.offset + short.size] += TIE_BREAK * np.modf(k * (1 + 5 ** 0.5) / 2)[0]
+        if lp is self.lp:
+            self._tie_break = factor
+        return factor
+
+    def _pass(self, h: highspy.Highs, arrays: LPArrays, lp: LinearProgram) -> None:
         rows, cols = arrays.shape
         status = h.passModel(cols, rows, len(arrays.data), int(highspy.MatrixFormat.kColwise),
-                             int(highspy.ObjSense.kMinimize), 0.0, arrays.cost, arrays.col_lower, arrays.col_upper,
+                             int(highspy.ObjSense.kMinimize), 0.0, arrays.cost * self.tie_break(lp),
+                             arrays.col_lower, arrays.col_upper,
                              arrays.row_lower, arrays.row_upper, arrays.indptr, arrays.indices, arrays.data,
                              arrays.integrality)
         if status == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model")
 
-    def _pass_from_basis(self, h: highspy.Highs, arrays: LPArrays, keep_basis: bool) -> None:
+    def _pass_from_basis(self, h: highspy.Highs, arrays: LPArrays, lp: LinearProgram, keep_basis: bool) -> None:
         """Pass ``arrays`` as a whole new model; with ``keep_basis``, restart from the current basis."""
         basis = h.getBasis() if keep_basis else None
-        self._pass(h, arrays)
+        self._pass(h, arrays, lp)
         if basis is not None and basis.valid:
             h.setBasis(basis)
 
-    def _sync(self, target: LPArrays) -> None:
-        """Make the live HiGHS model equal ``target``, changing only what differs (keeps the basis)."""
+    def _sync(self, target: LPArrays, lp: LinearProgram) -> bool:
+        """Make the live HiGHS model equal ``target``, changing only what differs (keeps the basis).
+
+        Returns True if no limit or bound changed (only costs or coefficients: primal simplex's case).
+        """
         h, cur = self.highs, self.current
+        self.current = target
         if not cur.same_structure(target):
-            self._pass_from_basis(h, target, keep_basis=cur.shape == target.shape)
-            self.current = target
-            return
+            self._pass_from_basis(h, target, lp, keep_basis=cur.shape == target.shape)
+            return False
+        limits_kept = True
         if target.row_lower is not cur.row_lower or target.row_upper is not cur.row_upper:
             rows = np.flatnonzero((target.row_lower != cur.row_lower) | (target.row_upper != cur.row_upper))
             if rows.size:
                 h.changeRowsBounds(rows.size, rows.astype(np.int32), target.row_lower[rows], target.row_upper[rows])
-        if target.cost is not cur.cost:
-            cols = np.flatnonzero(target.cost != cur.cost)
-            if cols.size:
-                h.changeColsCost(cols.size, cols.astype(np.int32), target.cost[cols])
+                limits_kept = False
         if target.col_lower is not cur.col_lower or target.col_upper is not cur.col_upper:
             cols = np.flatnonzero((target.col_lower != cur.col_lower) | (target.col_upper != cur.col_upper))
             if cols.size:
                 h.changeColsBounds(cols.size, cols.astype(np.int32), target.col_lower[cols], target.col_upper[cols])
+                limits_kept = False
         if target.data is not cur.data:
             pos = np.flatnonzero(target.data != cur.data)
             if pos.size > MAX_COEFF_CHANGES:
-                self._pass_from_basis(h, target, keep_basis=True)
-            elif pos.size:
+                self._pass_from_basis(h, target, lp, keep_basis=True)
+                return limits_kept
+            if pos.size:
                 col_of = np.searchsorted(target.indptr, pos, side="right") - 1
                 row_of = target.indices[pos]
                 for r, c, v in zip(row_of.tolist(), col_of.tolist(), target.data[pos].tolist()):
                     h.changeCoeff(r, c, v)
-        self.current = target
+        if target.cost is not cur.cost:  # the tie-break depends only on the LP's structure, unchanged here
+            cols = np.flatnonzero(target.cost != cur.cost)
+            if cols.size:
+                cost = target.cost[cols] * self.tie_break(lp)[cols]
+                h.changeColsCost(cols.size, cols.astype(np.int32), cost)
+        return limits_kept
 
     def base_basis(self):
         """The optimal basis of the base case (solved once, cold, in its own HiGHS object)."""
         if self._base_basis is None:
             h = self._new_highs()
-            self._pass(h, self.base)
+            self._pass(h, self.base, self.lp)
             h.run()
             self._base_basis = h.getBasis()
         return self._base_basis
@@ -267,32 +317,40 @@ class LiveModel:
             start: ``previous`` re-solves the live model from its last basis (the first solve is cold);
                 ``base`` solves in a fresh HiGHS object from the base case's basis, so that the result
                 depends only on the point; ``cold`` solves in a fresh object from scratch.
+
+        From a kept basis, primal simplex runs where no limit or bound changed and dual simplex
+        otherwise (``simplex="by_change"``); a cold solve is HiGHS's dual simplex.
         """
         try:
             arrays, lp, data, rebuilt = self.arrays_for(list(assignments))
         except CaseError as exc:
             return Point("invalid", None, None, None, self.lp, self.data, self.base, 0, 0.0, True,
                          message="; ".join(str(p) for p in exc.problems))
+        limits_kept = False
         if start == "previous":
             if self.highs is None:
                 self.highs = self._new_highs()
-                self._pass(self.highs, arrays)
+                self._pass(self.highs, arrays, lp)
                 self.current = arrays
             else:
-                self._sync(arrays)
+                limits_kept = self._sync(arrays, lp)
             h = self.highs
         else:
             h = self._new_highs()
             basis = self.base_basis() if start == "base" else None
-            self._pass(h, arrays)
+            self._pass(h, arrays, lp)
             if basis is not None and basis.valid and arrays.shape == self.base.shape:
                 h.setBasis(basis)
+                limits_kept = self.base.same_limits(arrays)
+        method = PRIMAL if limits_kept and self.simplex == "by_change" and not arrays.integrality.any() else DUAL
+        h.setOptionValue("simplex_strategy", method)
         t0 = time.perf_counter()
         h.run()
         seconds = time.perf_counter() - t0
         self.solves += 1
         point = self._point(h, arrays, lp, data, rebuilt, seconds)
         point.assignments = tuple(assignments)
+        point.simplex = "primal" if method == PRIMAL else "dual"
         return point
 
     def _point(self, h, arrays, lp, data, rebuilt, seconds) -> Point:
@@ -303,8 +361,10 @@ class LiveModel:
                       seconds, rebuilt, message=h.modelStatusToString(model_status))
         if status == "optimal":
             sol = h.getSolution()  # a copy, unchanged by later solves
-            point.objective = float(info.objective_function_value)
             point.x = np.asarray(sol.col_value)
+            # at the case's costs, not the tie-broken ones HiGHS saw
+            point.objective = float(arrays.cost @ point.x) if not arrays.integrality.any() else \
+                float(info.objective_function_value)
             if sol.dual_valid:
                 point.row_dual = np.asarray(sol.row_dual)
             if arrays.integrality.any():

@@ -260,6 +260,13 @@ class LPArrays:
             setattr(self, name, value)
         return value
 
+    def same_limits(self, other: "LPArrays") -> bool:
+        """Whether ``other`` has this LP's shape, bounds and limits (its costs and coefficients may differ)."""
+        if not self.same_structure(other):
+            return False
+        return all(getattr(self, n) is getattr(other, n) or np.array_equal(getattr(self, n), getattr(other, n))
+                   for n in ("col_lower", "col_upper", "row_lower", "row_upper", "integrality"))
+
     def same_structure(self, other: "LPArrays") -> bool:
         if self.shape != other.shape:
             return False
