@@ -42,7 +42,7 @@ RunOutOpt = typer.Option(None, "--run-out-years", min=0,
                          help="Years run on after the targets, instead of case.yaml's run_out_years (0: quicker, "
                               "prices nothing after the target years)")
 SolverOpt = typer.Option(None, "--solver",
-                         help="Backend (see the README's Solvers section); default: the case's, else highs")
+                         help="Backend (see docs/solvers.md); default: the case's, else highs")
 
 
 def _load(case: Path, scenario: Optional[str], run_out_years: Optional[int] = None):

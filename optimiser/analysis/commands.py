@@ -227,9 +227,9 @@ def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_
     target = output_path(out_dir or _default_out(loaded, "montecarlo"), folder=True)
     spec_path = spec or case / "uncertainty.yaml"
     if not spec_path.is_file():
-        _fail(f"no uncertainty file {spec_path}; give one with --spec (format: README, 'Monte Carlo')" if spec or
-              case.is_dir() else "a case workbook holds no uncertainty.yaml; give one with --spec (format: README, "
-                                 "'Monte Carlo')")
+        _fail(f"no uncertainty file {spec_path}; give one with --spec (format: docs/sensitivity.md, 'Monte Carlo')" if spec or
+              case.is_dir() else "a case workbook holds no uncertainty.yaml; give one with --spec (format: "
+                                 "docs/sensitivity.md, 'Monte Carlo')")
     try:
         parsed = load_spec(spec_path)
     except ValueError as exc:
