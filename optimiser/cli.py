@@ -13,6 +13,7 @@ from rich.table import Table
 
 from optimiser.case import CaseError, load_case
 from optimiser.case.config import SolverName
+from optimiser.formatting import fte, gap_percent, gbp, share, year_range
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="NHS mental health workforce allocation: validate, solve and check cases.")
@@ -102,7 +103,7 @@ def validate(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_ou
     loaded = _load(case, scenario, run_out)
     s = case_summary(loaded)
     out.print(f"[bold green]valid[/]  {loaded.name}" + (f" + scenario {scenario}" if scenario else ""))
-    out.print(f"years {s['years']}; baseline {s['baseline_fte']:,.0f} FTE in post; case sha256 {loaded.content_hash[:12]}")
+    out.print(f"years {s['years']}; baseline {fte(s['baseline_fte'])} FTE in post; case sha256 {loaded.content_hash[:12]}")
     out.print(_frame(s["regions"], "STPs by region"))
     families = s["families"].groupby("family").agg(groups=("staff_group", "size"), baseline_fte=("baseline_fte", "sum"))
     out.print(_frame(families.reset_index(), "Staff groups by family"))
@@ -131,7 +132,7 @@ def print_summary(sol) -> None:
                   highlight=False)
     if sol.objective is None:
         return
-    out.print(f"Total cost £{sol.objective:,.0f} (present value at {sol.data.case.config.discount_rate:.1%} a year, "
+    out.print(f"Total cost {gbp(sol.objective)} (present value at {share(sol.data.case.config.discount_rate)} a year, "
               f"{sol.data.case.config.price_base_year} prices, penalties included)")
     if sol.mip is not None:
         out.print(mip_line(sol), highlight=False, markup=False)
@@ -139,9 +140,10 @@ def print_summary(sol) -> None:
     run_out = sol.costs.loc[sol.costs["period"] == "run_out", "present_value_gbp"].sum()
     if sol.data.T > sol.data.T_plan:
         last = sol.data.planning_years[-1]
-        out.print(f"Of the total, £{run_out:,.0f} (present value) is the cost to keep the {last} workforce in post "
-                  f"afterwards ({sol.data.T - sol.data.T_plan} run-out years, {sol.data.years[sol.data.T_plan]}–"
-                  f"{sol.data.years[-1]}); the plan years cost £{sol.objective - run_out:,.0f} with penalties",
+        out.print(f"Of the total, {gbp(run_out)} (present value) is the cost to keep the {last} workforce in post "
+                  f"afterwards ({sol.data.T - sol.data.T_plan} run-out years, "
+                  f"{year_range(sol.data.years[sol.data.T_plan], sol.data.years[-1])}); the plan years cost "
+                  f"{gbp(sol.objective - run_out)} with penalties",
                   highlight=False)
     by = sol.costs.groupby("lever")[["cost_gbp", "present_value_gbp", "outlay_gbp"]].sum().reset_index()
     out.print(_frame(by, "Cost by lever (£)"))
@@ -178,10 +180,10 @@ def _print_balance_and_checks(sol) -> None:
         line = f"Plan: {b.note}"
         if b.status == "balanced" and b.imbalance_before is not None:
             line += (f". Imbalance {b.imbalance_before['total']:,.0f} → {b.imbalance_after['total']:,.0f} "
-                     f"(weighted; growth away from STP shares {b.imbalance_before['growth_share']:,.0f} → "
-                     f"{b.imbalance_after['growth_share']:,.0f} FTE)")
+                     f"(weighted; growth away from STP shares {fte(b.imbalance_before['growth_share'])} → "
+                     f"{fte(b.imbalance_after['growth_share'])} FTE)")
             if b.spent_gbp and b.spent_gbp > 0.5:
-                line += f" for £{b.spent_gbp:,.0f} more than the least cost"
+                line += f" for {gbp(b.spent_gbp)} more than the least cost"
         out.print(line, highlight=False)
     checks = plan_checks(sol)
     if checks:
@@ -192,28 +194,22 @@ def _print_balance_and_checks(sol) -> None:
                       markup=False)
 
 
-def _percent(share: float) -> str:
-    """A share as a percentage to three significant figures: 0.0001 -> '0.01%'."""
-    pct = abs(share) * 100
-    return "0%" if pct == 0 else "under 0.0001%" if pct < 1e-4 else f"{pct:.3g}%"
-
-
 def mip_line(sol) -> str:
     """A whole-cohort (MIP) solve in a planner's words: the plan's cost, the proven bound and the gap."""
     mip = sol.mip
     if mip.objective_gbp is None:
         return f"Whole cohorts (MIP): {sol.result.message}"
-    found = f"Whole cohorts (MIP): the solver's best cohort plan costs £{mip.objective_gbp:,.0f}"
-    tolerance = f"tolerance asked for {_percent(mip.gap_tolerance)}"
+    found = f"Whole cohorts (MIP): the solver's best cohort plan costs {gbp(mip.objective_gbp)}"
+    tolerance = f"tolerance asked for {gap_percent(mip.gap_tolerance)}"
     if mip.gap is None:
         return (f"{found}; {sol.result.solver} gives no lower bound, so how far it may be above the cheapest possible "
                 f"plan is not known here ({tolerance}; the solver's status: {sol.result.message})")
-    bound = f"no plan can cost less than £{mip.best_bound_gbp:,.0f} (the proven bound)"
-    gap = f"gap {_percent(mip.gap)}, {tolerance}{'' if mip.gap <= mip.gap_tolerance else ': outside the tolerance'}"
+    bound = f"no plan can cost less than {gbp(mip.best_bound_gbp)} (the proven bound)"
+    gap = f"gap {gap_percent(mip.gap)}, {tolerance}{'' if mip.gap <= mip.gap_tolerance else ': outside the tolerance'}"
     above = abs(mip.objective_gbp - mip.best_bound_gbp)
     if round(above) == 0:
         return f"{found}; {bound}, so it is the cheapest possible, to the pound ({gap})"
-    return f"{found}; {bound}, so it is at most £{above:,.0f} above the cheapest possible ({gap})"
+    return f"{found}; {bound}, so it is at most {gbp(above)} above the cheapest possible ({gap})"
 
 
 def costliest_limits(constraints: pd.DataFrame, n: int = 10) -> pd.DataFrame:
@@ -382,8 +378,8 @@ def _print_soft_shortfalls(sol, most: int = 15) -> None:
     if len(cheap):
         first = cheap.iloc[0]
         out.print(f"[yellow]note[/]: {len(cheap)} short soft target(s) have a penalty below the dearest lever for "
-                  f"their staff (e.g. {first['target']}: £{first['penalty_gbp_per_fte']:,.0f} < "
-                  f"£{first['dearest_lever_gbp_per_fte']:,.0f} per FTE by {first['dearest_lever']}): their shortfall "
+                  f"their staff (e.g. {first['target']}: {gbp(first['penalty_gbp_per_fte'])} < "
+                  f"{gbp(first['dearest_lever_gbp_per_fte'])} per FTE by {first['dearest_lever']}): their shortfall "
                   "may be bought instead of that lever, not forced by the limits.", highlight=False)
 
 
@@ -402,7 +398,7 @@ def _print_penalty_notes(loaded, most: int = 5) -> None:
     out.print(f"[yellow]note[/]: {len(notes)} soft target(s) have a penalty below the dearest lever for their staff, "
               "so a shortfall may be cheaper than that lever:", highlight=False)
     for r in notes.head(most).itertuples():
-        out.print(f"  • {r.target}: £{r.penalty_gbp_per_fte:,.0f} per FTE < £{r.dearest_lever_gbp_per_fte:,.0f} "
+        out.print(f"  • {r.target}: {gbp(r.penalty_gbp_per_fte)} per FTE < {gbp(r.dearest_lever_gbp_per_fte)} "
                   f"by {r.dearest_lever}", highlight=False)
     if len(notes) > most:
         out.print(f"  … and {len(notes) - most} more", highlight=False)
