@@ -1,98 +1,24 @@
 """The ``optimiser`` command line: a thin layer over the Python API."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Literal, Optional
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from optimiser.case import CaseError, load_case
 from optimiser.case.config import SolverName
+from optimiser.console import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, CaseArg, RunOutOpt, ScenarioOpt,
+                               _case_problems, _explain_into, _frame, _load, costliest_limits, err, out, output_path)
 from optimiser.formatting import fte, gap_percent, gbp, share, year_range
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="NHS mental health workforce allocation: validate, solve and check cases.")
-class _Stdout(Console):
-    """Standard output: a reader that goes away (``optimiser solve … | head -1``) is not an error."""
-
-    def on_broken_pipe(self) -> None:
-        raise BrokenPipeError  # optimiser.entry exits 0 quietly (rich would exit 1)
 
 
-def _width(stream) -> int | None:
-    """Output width: COLUMNS where it is set, else the terminal's (``None``), else 132 columns for a file or pipe."""
-    columns = os.environ.get("COLUMNS", "").strip()
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
-    return None if stream.isatty() else 132
-
-
-out = _Stdout(width=_width(sys.stdout))
-err = Console(stderr=True, width=_width(sys.stderr))
-
-EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
-
-CaseArg = typer.Argument(..., help="Case folder (holding case.yaml), or a case workbook (.xlsx)", show_default=False)
-ScenarioOpt = typer.Option(None, "--scenario", "-s", help="Scenario name (CASE/scenarios/NAME.yaml)")
-RunOutOpt = typer.Option(None, "--run-out-years", min=0,
-                         help="Years run on after the targets, instead of case.yaml's run_out_years (0: quicker, "
-                              "prices nothing after the target years)")
 SolverOpt = typer.Option(None, "--solver",
                          help="Backend (see docs/solvers.md); default: the case's, else highs")
-
-
-def _load(case: Path, scenario: Optional[str], run_out_years: Optional[int] = None):
-    try:
-        return load_case(case, scenario, run_out_years)
-    except CaseError as exc:
-        _case_problems(case, scenario, exc)
-
-
-def _case_problems(case: Path, scenario: Optional[str], exc: CaseError):
-    """Print a case's problems and exit 2."""
-    err.print(f"[bold red]{len(exc.problems)} problem(s) in case {case}[/]" + (f" with scenario {scenario}" if scenario else ""))
-    for p in exc.problems:
-        err.print(f"  • {p}", markup=False, highlight=False)
-    raise typer.Exit(EXIT_BAD_INPUT) from None
-
-
-def output_path(path: Path, folder: bool) -> Path:
-    """``path`` if the command can write there (a folder, or a file), else exit 2 saying why."""
-    if folder and path.exists() and not path.is_dir():
-        problem = f"{path} is a file; --out takes a folder"
-    elif not folder and path.is_dir():
-        problem = f"{path} is a folder; --out takes a file name"
-    else:
-        parent = next((p for p in path.parents if p.exists()), None)
-        problem = None if parent is None or parent.is_dir() else f"{parent} is a file, so nothing can be written under it"
-    if problem:
-        err.print(f"[bold red]cannot write output[/]: {problem}", highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT)
-    return path
-
-
-def _frame(df: pd.DataFrame, title: str) -> Table:
-    table = Table(title=title, title_justify="left", show_edge=False)
-    for c in df.columns:
-        table.add_column(str(c), justify="right" if pd.api.types.is_numeric_dtype(df[c]) else "left")
-    for row in df.itertuples(index=False):
-        table.add_row(*[_cell(v) for v in row])
-    return table
-
-
-def _cell(v) -> str:
-    if v is None or (isinstance(v, float) and pd.isna(v)):
-        return ""
-    if isinstance(v, float):
-        if abs(v) < 1e-9:
-            return "0"  # zero, the solver's -0.0, or its rounding noise: never '-0'
-        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
-    return str(v)
 
 
 @app.command()
@@ -114,13 +40,6 @@ def validate(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_ou
     shown = targets[targets["kind"] == "hard"]
     out.print(_frame(shown, f"Targets: {len(shown)} hard shown, {len(targets) - len(shown)} soft"))
     _print_penalty_notes(loaded)
-
-
-def describe_row(row) -> str:
-    """A constraint row in words: its name, then where, who and when."""
-    where = row["stp"] or row["region"] or "England"
-    parts = [str(row["name"]).replace("_", " "), row["item"], row["staff_group"], where, row["year"]]
-    return ", ".join(str(p) for p in dict.fromkeys(parts) if p)
 
 
 def print_summary(sol) -> None:
@@ -210,30 +129,6 @@ def mip_line(sol) -> str:
     if round(above) == 0:
         return f"{found}; {bound}, so it is the cheapest possible, to the pound ({gap})"
     return f"{found}; {bound}, so it is at most {gbp(above)} above the cheapest possible ({gap})"
-
-
-def costliest_limits(constraints: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The ``n`` binding limits of the largest total effect, in words: shadow price × the limit (£ per unit ×
-    units = £), so that a budget in £ and a pool in FTE rank on one scale (``report.COSTLIEST_RANKING``).
-
-    Rows that differ only by STP and share a shadow price are shown once with a count, their effects added.
-    """
-    c = constraints[constraints["binding"] & ~constraints["family"].isin(["stock_flow", "targets"])
-                    & constraints["shadow_price"].notna() & (constraints["shadow_price"].abs() > 1e-9)]
-    c = c.assign(price=c["shadow_price"].round(2), effect=c["shadow_price"] * c["limit"].fillna(0.0))
-    keys = ["name", "item", "staff_group", "year", "price"]
-    grouped = c.fillna({k: "" for k in ["item", "staff_group", "year"]}).groupby(keys, sort=False)
-    top = grouped.agg(stps=("stp", "nunique"), first_stp=("stp", "first"), region=("region", "first"),
-                      effect=("effect", "sum")).reset_index()
-    top = top.assign(size=top["effect"].abs()).sort_values(["size", "price", "name"], ascending=[False, False, True],
-                                                           kind="stable").head(n)
-    words = []
-    for _, r in top.iterrows():
-        where = f"{r['stps']} STPs" if r["stps"] > 1 else (r["first_stp"] or r["region"] or "England")
-        words.append(describe_row({"name": r["name"], "item": r["item"], "staff_group": r["staff_group"],
-                                   "stp": where, "region": None, "year": r["year"]}))
-    return pd.DataFrame({"constraint": words, "shadow_price_gbp_per_unit": top["price"].to_numpy(float),
-                         "effect_gbp": top["effect"].to_numpy(float)})
 
 
 @app.command()
@@ -348,18 +243,6 @@ def explain(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out
     write_atomic(target / "diagnosis.json", json.dumps(diag.to_dict(), ensure_ascii=False, indent=1) + "\n")
     out.print(f"wrote {target / 'diagnosis.json'}")
     raise typer.Exit(EXIT_INFEASIBLE)
-
-
-def _explain_into(sol, loaded) -> None:
-    """Diagnose an infeasible solve (``optimiser.analysis.diagnosis``) into ``sol.diagnosis``."""
-    from optimiser.analysis.diagnosis import diagnose
-
-    try:
-        with err.status(f"{loaded.name} is infeasible; explaining why…"):
-            sol.diagnosis = diagnose(loaded)
-    except Exception as exc:  # noqa: BLE001 - the solve's answer (infeasible, exit 3) stands without it
-        err.print(f"[yellow]warning[/]: the diagnosis failed ({type(exc).__name__}: {exc}); "
-                  "solution.json has none.", highlight=False)
 
 
 def _print_soft_shortfalls(sol, most: int = 15) -> None:
@@ -604,7 +487,10 @@ def trajectories(solution: Path = typer.Argument(..., help="solution.json writte
     out.print(f"wrote {target}")
 
 
-from optimiser.analysis import commands as _analysis_commands  # noqa: E402,F401
+from optimiser.analysis.commands import COMMANDS as _ANALYSIS_COMMANDS  # noqa: E402 - after the core commands, in help order
+
+for _command in _ANALYSIS_COMMANDS:
+    app.command()(_command)
 
 
 def _show_version(show: bool) -> None:

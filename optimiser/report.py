@@ -439,7 +439,7 @@ def _limits_section(sol: dict) -> str:
                 "the shadow prices of its limits are not in the file.</p>")
     if not sol["constraints"]:
         return ""
-    from optimiser.cli import costliest_limits
+    from optimiser.console import costliest_limits
 
     top = costliest_limits(pd.DataFrame(sol["constraints"]))
     if top.empty:
