@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test schemas bench clean
+.PHONY: setup run test schemas bench docs clean
 setup:
 	python3 -m venv $(VENV) && $(VENV)/bin/pip install -q -e '.[test]'
 run: setup
@@ -13,5 +13,7 @@ schemas: setup
 	$(PY) -m optimiser.export.schemas
 bench: setup
 	$(PY) bench/run.py
+docs: setup
+	$(VENV)/bin/pip install -q -e '.[docs]' && $(VENV)/bin/mkdocs build --strict
 clean:
-	rm -rf $(VENV) out build *.egg-info
+	rm -rf $(VENV) out build site *.egg-info

@@ -1,6 +1,6 @@
 """NHS mental health workforce allocation engine.
 
-Python API (see README): ``load_case`` reads and validates a case folder; ``solve`` returns
+Python API (see docs/getting-started.md): ``load_case`` reads and validates a case folder; ``solve`` returns
 a :class:`Solution` of pandas tables. They are imported on first use, so that the command line
 starts (and can be interrupted) before pandas and the solvers load.
 """

@@ -1,97 +1,24 @@
 """The ``optimiser`` command line: a thin layer over the Python API."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Literal, Optional
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from optimiser.case import CaseError, load_case
 from optimiser.case.config import SolverName
+from optimiser.console import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, CaseArg, RunOutOpt, ScenarioOpt,
+                               _case_problems, _explain_into, _frame, _load, costliest_limits, err, out, output_path)
+from optimiser.formatting import fte, gap_percent, gbp, share, year_range
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="NHS mental health workforce allocation: validate, solve and check cases.")
-class _Stdout(Console):
-    """Standard output: a reader that goes away (``optimiser solve … | head -1``) is not an error."""
-
-    def on_broken_pipe(self) -> None:
-        raise BrokenPipeError  # optimiser.entry exits 0 quietly (rich would exit 1)
 
 
-def _width(stream) -> int | None:
-    """Output width: COLUMNS where it is set, else the terminal's (``None``), else 132 columns for a file or pipe."""
-    columns = os.environ.get("COLUMNS", "").strip()
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
-    return None if stream.isatty() else 132
-
-
-out = _Stdout(width=_width(sys.stdout))
-err = Console(stderr=True, width=_width(sys.stderr))
-
-EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
-
-CaseArg = typer.Argument(..., help="Case folder (holding case.yaml), or a case workbook (.xlsx)", show_default=False)
-ScenarioOpt = typer.Option(None, "--scenario", "-s", help="Scenario name (CASE/scenarios/NAME.yaml)")
-RunOutOpt = typer.Option(None, "--run-out-years", min=0,
-                         help="Years run on after the targets, instead of case.yaml's run_out_years (0: quicker, "
-                              "prices nothing after the target years)")
 SolverOpt = typer.Option(None, "--solver",
-                         help="Backend (see the README's Solvers section); default: the case's, else highs")
-
-
-def _load(case: Path, scenario: Optional[str], run_out_years: Optional[int] = None):
-    try:
-        return load_case(case, scenario, run_out_years)
-    except CaseError as exc:
-        _case_problems(case, scenario, exc)
-
-
-def _case_problems(case: Path, scenario: Optional[str], exc: CaseError):
-    """Print a case's problems and exit 2."""
-    err.print(f"[bold red]{len(exc.problems)} problem(s) in case {case}[/]" + (f" with scenario {scenario}" if scenario else ""))
-    for p in exc.problems:
-        err.print(f"  • {p}", markup=False, highlight=False)
-    raise typer.Exit(EXIT_BAD_INPUT) from None
-
-
-def output_path(path: Path, folder: bool) -> Path:
-    """``path`` if the command can write there (a folder, or a file), else exit 2 saying why."""
-    if folder and path.exists() and not path.is_dir():
-        problem = f"{path} is a file; --out takes a folder"
-    elif not folder and path.is_dir():
-        problem = f"{path} is a folder; --out takes a file name"
-    else:
-        parent = next((p for p in path.parents if p.exists()), None)
-        problem = None if parent is None or parent.is_dir() else f"{parent} is a file, so nothing can be written under it"
-    if problem:
-        err.print(f"[bold red]cannot write output[/]: {problem}", highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT)
-    return path
-
-
-def _frame(df: pd.DataFrame, title: str) -> Table:
-    table = Table(title=title, title_justify="left", show_edge=False)
-    for c in df.columns:
-        table.add_column(str(c), justify="right" if pd.api.types.is_numeric_dtype(df[c]) else "left")
-    for row in df.itertuples(index=False):
-        table.add_row(*[_cell(v) for v in row])
-    return table
-
-
-def _cell(v) -> str:
-    if v is None or (isinstance(v, float) and pd.isna(v)):
-        return ""
-    if isinstance(v, float):
-        if abs(v) < 1e-9:
-            return "0"  # zero, the solver's -0.0, or its rounding noise: never '-0'
-        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
-    return str(v)
+                         help="Backend (see docs/solvers.md); default: the case's, else highs")
 
 
 @app.command()
@@ -102,7 +29,7 @@ def validate(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_ou
     loaded = _load(case, scenario, run_out)
     s = case_summary(loaded)
     out.print(f"[bold green]valid[/]  {loaded.name}" + (f" + scenario {scenario}" if scenario else ""))
-    out.print(f"years {s['years']}; baseline {s['baseline_fte']:,.0f} FTE in post; case sha256 {loaded.content_hash[:12]}")
+    out.print(f"years {s['years']}; baseline {fte(s['baseline_fte'])} FTE in post; case sha256 {loaded.content_hash[:12]}")
     out.print(_frame(s["regions"], "STPs by region"))
     families = s["families"].groupby("family").agg(groups=("staff_group", "size"), baseline_fte=("baseline_fte", "sum"))
     out.print(_frame(families.reset_index(), "Staff groups by family"))
@@ -115,13 +42,6 @@ def validate(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_ou
     _print_penalty_notes(loaded)
 
 
-def describe_row(row) -> str:
-    """A constraint row in words: its name, then where, who and when."""
-    where = row["stp"] or row["region"] or "England"
-    parts = [str(row["name"]).replace("_", " "), row["item"], row["staff_group"], where, row["year"]]
-    return ", ".join(str(p) for p in dict.fromkeys(parts) if p)
-
-
 def print_summary(sol) -> None:
     """Status, cost by lever and year, growth against the targets, and the costliest binding limits."""
     out.print(f"[bold]{sol.case_name}[/]" + (f" + scenario {sol.scenario}" if sol.scenario else "")
@@ -131,7 +51,7 @@ def print_summary(sol) -> None:
                   highlight=False)
     if sol.objective is None:
         return
-    out.print(f"Total cost £{sol.objective:,.0f} (present value at {sol.data.case.config.discount_rate:.1%} a year, "
+    out.print(f"Total cost {gbp(sol.objective)} (present value at {share(sol.data.case.config.discount_rate)} a year, "
               f"{sol.data.case.config.price_base_year} prices, penalties included)")
     if sol.mip is not None:
         out.print(mip_line(sol), highlight=False, markup=False)
@@ -139,9 +59,10 @@ def print_summary(sol) -> None:
     run_out = sol.costs.loc[sol.costs["period"] == "run_out", "present_value_gbp"].sum()
     if sol.data.T > sol.data.T_plan:
         last = sol.data.planning_years[-1]
-        out.print(f"Of the total, £{run_out:,.0f} (present value) is the cost to keep the {last} workforce in post "
-                  f"afterwards ({sol.data.T - sol.data.T_plan} run-out years, {sol.data.years[sol.data.T_plan]}–"
-                  f"{sol.data.years[-1]}); the plan years cost £{sol.objective - run_out:,.0f} with penalties",
+        out.print(f"Of the total, {gbp(run_out)} (present value) is the cost to keep the {last} workforce in post "
+                  f"afterwards ({sol.data.T - sol.data.T_plan} run-out years, "
+                  f"{year_range(sol.data.years[sol.data.T_plan], sol.data.years[-1])}); the plan years cost "
+                  f"{gbp(sol.objective - run_out)} with penalties",
                   highlight=False)
     by = sol.costs.groupby("lever")[["cost_gbp", "present_value_gbp", "outlay_gbp"]].sum().reset_index()
     out.print(_frame(by, "Cost by lever (£)"))
@@ -178,10 +99,10 @@ def _print_balance_and_checks(sol) -> None:
         line = f"Plan: {b.note}"
         if b.status == "balanced" and b.imbalance_before is not None:
             line += (f". Imbalance {b.imbalance_before['total']:,.0f} → {b.imbalance_after['total']:,.0f} "
-                     f"(weighted; growth away from STP shares {b.imbalance_before['growth_share']:,.0f} → "
-                     f"{b.imbalance_after['growth_share']:,.0f} FTE)")
+                     f"(weighted; growth away from STP shares {fte(b.imbalance_before['growth_share'])} → "
+                     f"{fte(b.imbalance_after['growth_share'])} FTE)")
             if b.spent_gbp and b.spent_gbp > 0.5:
-                line += f" for £{b.spent_gbp:,.0f} more than the least cost"
+                line += f" for {gbp(b.spent_gbp)} more than the least cost"
         out.print(line, highlight=False)
     checks = plan_checks(sol)
     if checks:
@@ -192,52 +113,22 @@ def _print_balance_and_checks(sol) -> None:
                       markup=False)
 
 
-def _percent(share: float) -> str:
-    """A share as a percentage to three significant figures: 0.0001 -> '0.01%'."""
-    pct = abs(share) * 100
-    return "0%" if pct == 0 else "under 0.0001%" if pct < 1e-4 else f"{pct:.3g}%"
-
-
 def mip_line(sol) -> str:
     """A whole-cohort (MIP) solve in a planner's words: the plan's cost, the proven bound and the gap."""
     mip = sol.mip
     if mip.objective_gbp is None:
         return f"Whole cohorts (MIP): {sol.result.message}"
-    found = f"Whole cohorts (MIP): the solver's best cohort plan costs £{mip.objective_gbp:,.0f}"
-    tolerance = f"tolerance asked for {_percent(mip.gap_tolerance)}"
+    found = f"Whole cohorts (MIP): the solver's best cohort plan costs {gbp(mip.objective_gbp)}"
+    tolerance = f"tolerance asked for {gap_percent(mip.gap_tolerance)}"
     if mip.gap is None:
         return (f"{found}; {sol.result.solver} gives no lower bound, so how far it may be above the cheapest possible "
                 f"plan is not known here ({tolerance}; the solver's status: {sol.result.message})")
-    bound = f"no plan can cost less than £{mip.best_bound_gbp:,.0f} (the proven bound)"
-    gap = f"gap {_percent(mip.gap)}, {tolerance}{'' if mip.gap <= mip.gap_tolerance else ': outside the tolerance'}"
+    bound = f"no plan can cost less than {gbp(mip.best_bound_gbp)} (the proven bound)"
+    gap = f"gap {gap_percent(mip.gap)}, {tolerance}{'' if mip.gap <= mip.gap_tolerance else ': outside the tolerance'}"
     above = abs(mip.objective_gbp - mip.best_bound_gbp)
     if round(above) == 0:
         return f"{found}; {bound}, so it is the cheapest possible, to the pound ({gap})"
-    return f"{found}; {bound}, so it is at most £{above:,.0f} above the cheapest possible ({gap})"
-
-
-def costliest_limits(constraints: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The ``n`` binding limits of the largest total effect, in words: shadow price × the limit (£ per unit ×
-    units = £), so that a budget in £ and a pool in FTE rank on one scale (``report.COSTLIEST_RANKING``).
-
-    Rows that differ only by STP and share a shadow price are shown once with a count, their effects added.
-    """
-    c = constraints[constraints["binding"] & ~constraints["family"].isin(["stock_flow", "targets"])
-                    & constraints["shadow_price"].notna() & (constraints["shadow_price"].abs() > 1e-9)]
-    c = c.assign(price=c["shadow_price"].round(2), effect=c["shadow_price"] * c["limit"].fillna(0.0))
-    keys = ["name", "item", "staff_group", "year", "price"]
-    grouped = c.fillna({k: "" for k in ["item", "staff_group", "year"]}).groupby(keys, sort=False)
-    top = grouped.agg(stps=("stp", "nunique"), first_stp=("stp", "first"), region=("region", "first"),
-                      effect=("effect", "sum")).reset_index()
-    top = top.assign(size=top["effect"].abs()).sort_values(["size", "price", "name"], ascending=[False, False, True],
-                                                           kind="stable").head(n)
-    words = []
-    for _, r in top.iterrows():
-        where = f"{r['stps']} STPs" if r["stps"] > 1 else (r["first_stp"] or r["region"] or "England")
-        words.append(describe_row({"name": r["name"], "item": r["item"], "staff_group": r["staff_group"],
-                                   "stp": where, "region": None, "year": r["year"]}))
-    return pd.DataFrame({"constraint": words, "shadow_price_gbp_per_unit": top["price"].to_numpy(float),
-                         "effect_gbp": top["effect"].to_numpy(float)})
+    return f"{found}; {bound}, so it is at most {gbp(above)} above the cheapest possible ({gap})"
 
 
 @app.command()
@@ -354,18 +245,6 @@ def explain(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out
     raise typer.Exit(EXIT_INFEASIBLE)
 
 
-def _explain_into(sol, loaded) -> None:
-    """Diagnose an infeasible solve (``optimiser.analysis.diagnosis``) into ``sol.diagnosis``."""
-    from optimiser.analysis.diagnosis import diagnose
-
-    try:
-        with err.status(f"{loaded.name} is infeasible; explaining why…"):
-            sol.diagnosis = diagnose(loaded)
-    except Exception as exc:  # noqa: BLE001 - the solve's answer (infeasible, exit 3) stands without it
-        err.print(f"[yellow]warning[/]: the diagnosis failed ({type(exc).__name__}: {exc}); "
-                  "solution.json has none.", highlight=False)
-
-
 def _print_soft_shortfalls(sol, most: int = 15) -> None:
     """Soft targets that fall short: what each counts, FTE short and the penalty it costs."""
     from optimiser.analysis.diagnosis import soft_penalty_notes, soft_shortfalls
@@ -382,8 +261,8 @@ def _print_soft_shortfalls(sol, most: int = 15) -> None:
     if len(cheap):
         first = cheap.iloc[0]
         out.print(f"[yellow]note[/]: {len(cheap)} short soft target(s) have a penalty below the dearest lever for "
-                  f"their staff (e.g. {first['target']}: £{first['penalty_gbp_per_fte']:,.0f} < "
-                  f"£{first['dearest_lever_gbp_per_fte']:,.0f} per FTE by {first['dearest_lever']}): their shortfall "
+                  f"their staff (e.g. {first['target']}: {gbp(first['penalty_gbp_per_fte'])} < "
+                  f"{gbp(first['dearest_lever_gbp_per_fte'])} per FTE by {first['dearest_lever']}): their shortfall "
                   "may be bought instead of that lever, not forced by the limits.", highlight=False)
 
 
@@ -402,7 +281,7 @@ def _print_penalty_notes(loaded, most: int = 5) -> None:
     out.print(f"[yellow]note[/]: {len(notes)} soft target(s) have a penalty below the dearest lever for their staff, "
               "so a shortfall may be cheaper than that lever:", highlight=False)
     for r in notes.head(most).itertuples():
-        out.print(f"  • {r.target}: £{r.penalty_gbp_per_fte:,.0f} per FTE < £{r.dearest_lever_gbp_per_fte:,.0f} "
+        out.print(f"  • {r.target}: {gbp(r.penalty_gbp_per_fte)} per FTE < {gbp(r.dearest_lever_gbp_per_fte)} "
                   f"by {r.dearest_lever}", highlight=False)
     if len(notes) > most:
         out.print(f"  … and {len(notes) - most} more", highlight=False)
@@ -608,7 +487,10 @@ def trajectories(solution: Path = typer.Argument(..., help="solution.json writte
     out.print(f"wrote {target}")
 
 
-from optimiser.analysis import commands as _analysis_commands  # noqa: E402,F401
+from optimiser.analysis.commands import COMMANDS as _ANALYSIS_COMMANDS  # noqa: E402 - after the core commands, in help order
+
+for _command in _ANALYSIS_COMMANDS:
+    app.command()(_command)
 
 
 def _show_version(show: bool) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from optimiser.case import Case
+from optimiser.formatting import fte, gbp, share, year_range
 
 LEVER_COLOURS = {"training": "#1f77b4", "recruitment": "#ff7f0e", "retention": "#2ca02c", "exit": "#7f7f7f"}
 RUN_OUT_SHADE = "#eeeeee"
@@ -94,18 +95,6 @@ def esc(v) -> str:
     return html.escape(str(v), quote=True)
 
 
-def gbp(v: float | None, millions: bool = False) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return "—"
-    if millions:
-        return f"£{v / 1e6:,.1f}m"
-    return f"£{v:,.0f}".replace("£-", "−£")
-
-
-def fte(v: float | None) -> str:
-    return "—" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:,.0f}"
-
-
 def figure(fig, caption: str, name: str) -> str:
     """A matplotlib figure as inline SVG (text kept as text) in a <figure>."""
     import matplotlib.pyplot as plt
@@ -142,7 +131,7 @@ def table(df: pd.DataFrame, numeric: dict[str, str] | None = None, sortable: boo
                 cells.append(f"<td>{esc('' if v is None or (isinstance(v, float) and np.isnan(v)) else v)}</td>")
                 continue
             missing = v is None or (isinstance(v, float) and np.isnan(v))
-            text = "—" if missing else {"gbp": lambda x: gbp(x), "fte": fte, "share": lambda x: f"{x:.1%}",
+            text = "—" if missing else {"gbp": lambda x: gbp(x), "fte": fte, "share": share,
                                         "ratio": lambda x: f"{x:.2f}", "int": lambda x: f"{x:,.0f}"}[kind](v)
             cells.append(f'<td class="n" data-v="{"" if missing else float(v)!r}">{esc(text)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -166,9 +155,9 @@ def solution_report(sol: dict, case: Case | None = None) -> str:
     description = c.get("description") or (case.config.description if case is not None else "") or c["name"]
     title = _title(description)
     scenario = f" + scenario <b>{esc(c['scenario'])}</b>" if c.get("scenario") else " (base case)"
-    subtitle = (f"Case <b>{esc(c['name'])}</b>{scenario}; {esc(c['first_year'])}–{esc(c['last_year'])}"
+    subtitle = (f"Case <b>{esc(c['name'])}</b>{scenario}; {esc(year_range(c['first_year'], c['last_year']))}"
                 + (f" and {c['run_out_years']} run-out years" if c.get("run_out_years") else "")
-                + f"; £ at {esc(c['price_base_year'])} prices, present value at {c['discount_rate']:.1%} a year. "
+                + f"; £ at {esc(c['price_base_year'])} prices, present value at {share(c['discount_rate'])} a year. "
                 f"Solver {esc(sol['solver']['name'])} {esc(sol['solver']['version'])}, engine "
                 f"{esc(sol['engine']['version'])}, case sha256 {esc(c['sha256'][:12])}….")
     body = [_headline(sol)]
@@ -450,7 +439,7 @@ def _limits_section(sol: dict) -> str:
                 "the shadow prices of its limits are not in the file.</p>")
     if not sol["constraints"]:
         return ""
-    from optimiser.cli import costliest_limits
+    from optimiser.console import costliest_limits
 
     top = costliest_limits(pd.DataFrame(sol["constraints"]))
     if top.empty:
@@ -555,7 +544,7 @@ def tornado_report(data: dict, case: Case | None = None) -> str:
     from optimiser.analysis.tornado import tornado_figure
 
     df = pd.DataFrame(data["rows"])
-    title, subtitle = _analysis_title(data, case, f"Tornado, ±{data['delta']:.0%} on each parameter group")
+    title, subtitle = _analysis_title(data, case, f"Tornado, ±{share(data['delta'], 0)} on each parameter group")
     fig = tornado_figure(df, title)
     cols = ["rank_cost", "group", "total_cost_low_gbp", "total_cost_high_gbp", "cost_effect_gbp",
             "shortfall_low_fte", "shortfall_high_fte"]
@@ -593,9 +582,9 @@ def montecarlo_report(summary: dict, draws: pd.DataFrame | None, case: Case | No
         ax.set_xlim(0, 1)
         ax.set_xlabel("probability the target is met")
         for i, (_, v) in enumerate(items):
-            ax.text(v, i, f" {v:.0%}", va="center", fontsize=7)
+            ax.text(v, i, f" {share(v, 0)}", va="center", fontsize=7)
         body.append(figure(fig, "Probability each target is met (the 25 least likely).", "probability"))
     if "probability_all_headline_met" in summary:
         body.insert(0, f"<p>Probability that all headline targets ({esc(', '.join(summary.get('headline_targets', [])))})"
-                       f" are met: <b>{summary['probability_all_headline_met']:.0%}</b>.</p>")
+                       f" are met: <b>{share(summary['probability_all_headline_met'], 0)}</b>.</p>")
     return page(title, subtitle, body)

@@ -442,7 +442,7 @@ def test_header_only_tables_load_as_empty(case_copy):
 
 def test_header_only_targets_load_with_a_warning_in_validate_and_solve(case_copy):
     """A case with no target plans only its limits: legitimate (a floor's cost), but most likely a mistake,
-    so validate and the solve summary warn (README, Guarantees and limits)."""
+    so validate and the solve summary warn (docs/guarantees.md)."""
     import subprocess
     import sys
 

@@ -233,7 +233,7 @@ def test_a_zip_that_is_not_a_workbook_and_other_spreadsheets(tmp_path):
 def test_size_limits(book, monkeypatch):
     monkeypatch.setattr(files, "MAX_ROWS", 2)
     found = problems(book)
-    assert "sheet 'baseline_workforce' — has 4 rows; tables are limited to 2 rows (README, Guarantees and limits)" \
+    assert "sheet 'baseline_workforce' — has 4 rows; tables are limited to 2 rows (docs/guarantees.md)" \
         in found
     monkeypatch.setattr(workbook, "MAX_UNZIPPED_BYTES", 1000)
     assert re.fullmatch(r"two_stp.xlsx — unzips to [\d,]+ bytes; case workbooks are limited to 1,000 bytes unzipped .*",
@@ -252,14 +252,13 @@ def test_a_huge_sheet_is_refused_before_it_is_read(book, monkeypatch):
         raise AssertionError("the workbook was read")
     with monkeypatch.context() as m:
         m.setattr(workbook.Workbook, "_read", unread)
-        assert problems(book) == ["sheet 'stps' — has 27 rows; tables are limited to 25 rows (README, Guarantees "
-                                  "and limits)"]
+        assert problems(book) == ["sheet 'stps' — has 27 rows; tables are limited to 25 rows (docs/guarantees.md)"]
     undeclared = openpyxl.Workbook(write_only=True)  # writes no dimension
     sheet = undeclared.create_sheet("stps")
     for i in range(28):
         sheet.append([f"S{i}", "STP", "north"])
     undeclared.save(book)
-    assert "sheet 'stps' — has 27 rows; tables are limited to 25 rows (README, Guarantees and limits)" in problems(book)
+    assert "sheet 'stps' — has 27 rows; tables are limited to 25 rows (docs/guarantees.md)" in problems(book)
 
 
 # --- the command line ----------------------------------------------------------------------------------

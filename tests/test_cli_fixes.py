@@ -112,7 +112,7 @@ def test_a_target_that_does_not_bind_costs_0_per_fte_never_minus_0(tmp_path):
     import math
     import shutil
 
-    from optimiser.cli import _cell
+    from optimiser.console import _cell
 
     case = tmp_path / "case"
     shutil.copytree(FIXTURE, case)

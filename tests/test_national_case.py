@@ -77,7 +77,7 @@ def assert_commissioning_limits(sol) -> int:
 
 
 def test_the_shipped_plan_checks(shipped):
-    """Two of the five checks pass. The failures are findings (README, "Plan checks on the national case"):
+    """Two of the five checks pass. The failures are findings (docs/model.md, "Plan checks on the national case"):
     the IAPT trajectories double the PWP and HIT courses (commissioning.csv allows it; ±25% does not), a
     few London STPs lose OTs while England gains them (absorption allows 5% a year), and the experienced
     domestic hire pools are used to the full every year."""

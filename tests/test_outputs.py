@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from optimiser import load_case, solve
-from optimiser.cli import costliest_limits
+from optimiser.console import costliest_limits
 from optimiser.export.atomic import write_atomic
 from optimiser.export.solution import SCHEMA_VERSION
 from optimiser.export.tables import TABLES, MissingExtra, parse_formats, write_tables

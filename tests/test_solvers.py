@@ -174,7 +174,7 @@ def test_crossover_from_a_vertex_needs_no_simplex_iterations_and_from_a_poor_poi
 
 
 def test_pdlp_stopped_by_its_time_limit_on_the_national_case_is_not_optimal(national_case):
-    # PDLP needs about 3.4 s on the national LP (README, Solvers); a limit must say so
+    # PDLP needs about 3.4 s on the national LP (docs/solvers.md); a limit must say so
     sol = solve(national_case, "pdlp", time_limit_seconds=0.5)
     assert sol.status == "time_limit" and sol.objective is None and sol.allocations.empty
     assert json.loads(sol.to_json())["status"] == "time_limit"

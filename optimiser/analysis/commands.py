@@ -17,9 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.markup import escape
 
 from optimiser.case import CaseError
-from optimiser.cli import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, CaseArg, RunOutOpt, ScenarioOpt, _load, app, err, out,
-                           output_path)
-from optimiser.cli import _frame as _cli_frame
+from optimiser.console import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, CaseArg, RunOutOpt, ScenarioOpt, _load, err, out,
+                               output_path)
+from optimiser.console import _frame as _cli_frame
 
 
 def _frame(df: pd.DataFrame, title: str):
@@ -117,7 +117,6 @@ def plain_header(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")
 
 
-@app.command()
 def sweep(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: Optional[int] = RunOutOpt,
           set_: List[str] = typer.Option([], "--set", help="PATH=v1,v2,... or PATH=start:stop:count; the values replace "
                                                             "the case's (twice for a grid of two)"),
@@ -172,7 +171,6 @@ def sweep(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: 
     raise typer.Exit(EXIT_OK if (df["status"] != "invalid").all() else EXIT_BAD_INPUT)
 
 
-@app.command()
 def tornado(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: Optional[int] = RunOutOpt,
             delta: float = typer.Option(0.1, "--delta", help="Vary each group by this share (0.1 = ±10%)"),
             hard: bool = typer.Option(False, "--hard", help="Keep hard targets hard (a variation that cannot be met "
@@ -202,7 +200,6 @@ def tornado(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out
     out.print("wrote " + ", ".join(str(p) for p in paths))
 
 
-@app.command()
 def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: Optional[int] = RunOutOpt,
                spec: Optional[Path] = typer.Option(None, "--spec", help="Uncertainty YAML [default: CASE/uncertainty.yaml]"),
                draws: Optional[int] = typer.Option(None, "--draws", help="Number of draws [default: the spec's]"),
@@ -227,9 +224,9 @@ def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_
     target = output_path(out_dir or _default_out(loaded, "montecarlo"), folder=True)
     spec_path = spec or case / "uncertainty.yaml"
     if not spec_path.is_file():
-        _fail(f"no uncertainty file {spec_path}; give one with --spec (format: README, 'Monte Carlo')" if spec or
-              case.is_dir() else "a case workbook holds no uncertainty.yaml; give one with --spec (format: README, "
-                                 "'Monte Carlo')")
+        _fail(f"no uncertainty file {spec_path}; give one with --spec (format: docs/sensitivity.md, 'Monte Carlo')" if spec or
+              case.is_dir() else "a case workbook holds no uncertainty.yaml; give one with --spec (format: "
+                                 "docs/sensitivity.md, 'Monte Carlo')")
     try:
         parsed = load_spec(spec_path)
     except ValueError as exc:
@@ -308,7 +305,6 @@ def _percent(v: float | None, unit: str = "%") -> str:
     return "n/a" if v is None or v != v else f"{100 * v:.1f}{'%' if unit == '%' else ' ' + unit}"
 
 
-@app.command()
 def compare(first: Path = typer.Argument(..., help="solution.json A, or a case folder or workbook", show_default=False),
             second: Optional[Path] = typer.Argument(None, help="solution.json B (when FIRST is a solution)",
                                                     show_default=False),
@@ -371,3 +367,7 @@ def compare(first: Path = typer.Argument(..., help="solution.json A, or a case f
 
 
 __all__ = ["compare", "montecarlo", "sweep", "tornado", "EXIT_INTERNAL"]
+
+
+#: The analysis commands, registered on the command line by optimiser/cli.py.
+COMMANDS = (sweep, tornado, montecarlo, compare)

@@ -56,6 +56,7 @@ import scipy.sparse as sp
 
 from optimiser.case import Case
 from optimiser.case.tables import split_list
+from optimiser.formatting import fte_words as _fte, pounds as _money
 from optimiser.model.build import build_lp
 from optimiser.model.data import ModelData
 from optimiser.model.lp import LinearProgram
@@ -840,15 +841,6 @@ def _headline(diag: Diagnosis) -> str:
     if best is not None:
         text += f" Cheapest single fix: {best['words']} (total cost £{_money(best['total_cost_gbp'])})."
     return text
-
-
-def _fte(v: float) -> str:
-    v = float(v)
-    return f"{v:,.0f}" if abs(v - round(v)) < 0.05 or abs(v) >= 1000 else f"{v:,.1f}"
-
-
-def _money(v: float) -> str:
-    return f"{float(v):,.0f}"
 
 
 def _short(name: str) -> str:

@@ -90,7 +90,7 @@ def _csv(df: pd.DataFrame) -> str:
 
 def diagnostic_command(case: Case, out_dir, console) -> list:
     """Print the diagnostic and write one CSV per table into ``out_dir``; return the files written."""
-    from optimiser.cli import _frame
+    from optimiser.console import _frame
     from optimiser.export.solution import write_atomic
 
     tables = diagnostic(case)
@@ -114,7 +114,7 @@ def diagnostic_command(case: Case, out_dir, console) -> list:
 
 def trajectories_command(solution: dict, out_file, console) -> None:
     """Print the regional trajectories and write every STP's and region's to ``out_file`` (CSV)."""
-    from optimiser.cli import _frame
+    from optimiser.console import _frame
     from optimiser.export.solution import write_atomic
 
     table = trajectories(solution)

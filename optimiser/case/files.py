@@ -45,7 +45,7 @@ def check_path(folder: Path, file: str, what: str) -> Problem | None:
     limit = MAX_YAML_BYTES if file.endswith((".yaml", ".yml")) else MAX_FILE_BYTES
     if size > limit:
         return Problem(file, f"is {size:,} bytes; case files are limited to {limit:,} bytes "
-                             f"({limit / 2**20:,.0f} MiB; README, Guarantees and limits)")
+                             f"({limit / 2**20:,.0f} MiB; docs/guarantees.md)")
     return None
 
 
@@ -96,7 +96,7 @@ def parse_csv(text: str, file: str) -> tuple[list[str] | None, list[tuple[int, l
             rows.append((line, [c.strip() for c in cells[:width]] + [""] * (width - len(cells))))
             if len(rows) > MAX_ROWS:
                 return header, [], [Problem(file, f"more than {MAX_ROWS:,} rows; tables are limited to {MAX_ROWS:,} "
-                                                  "rows (README, Guarantees and limits)")]
+                                                  "rows (docs/guarantees.md)")]
     except csv.Error as exc:
         problems.append(Problem(file, f"could not be read as CSV: {exc}", row=reader.line_num))
     return header, rows, problems

@@ -96,8 +96,7 @@ class Workbook:
         limit = MAX_UNZIPPED_BYTES
         if unzipped > limit:
             self.problems.append(Problem(name, f"unzips to {unzipped:,} bytes; case workbooks are limited to {limit:,} "
-                                               f"bytes unzipped ({limit / 2**20:,.0f} MiB; README, Guarantees and "
-                                               "limits)"))
+                                               f"bytes unzipped ({limit / 2**20:,.0f} MiB; docs/guarantees.md)"))
             return None
         import openpyxl
 
@@ -340,7 +339,7 @@ class Workbook:
 
 def _too_long(sheet: str, rows: int) -> Problem:
     return Problem(sheet_label(sheet), f"has {rows - 1:,} rows; tables are limited to {files.MAX_ROWS:,} rows "
-                                       "(README, Guarantees and limits)")
+                                       "(docs/guarantees.md)")
 
 
 def _name(header: list[Any], column: int) -> str | None:
@@ -362,7 +361,7 @@ def _check_file(path: Path) -> Problem | None:
     size = path.stat().st_size
     if size > files.MAX_FILE_BYTES:
         return Problem(name, f"is {size:,} bytes; case files are limited to {files.MAX_FILE_BYTES:,} bytes "
-                             f"({files.MAX_FILE_BYTES / 2**20:,.0f} MiB; README, Guarantees and limits)")
+                             f"({files.MAX_FILE_BYTES / 2**20:,.0f} MiB; docs/guarantees.md)")
     with open(path, "rb") as f:
         start = f.read(4)
     if start == _OLE2:

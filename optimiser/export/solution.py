@@ -331,7 +331,7 @@ def schema_problem(solution: dict) -> str | None:
         return None
     if isinstance(version, str) and version.startswith("1."):
         return (f"it has schema_version {version}; this engine reads {SCHEMA_VERSION}, which renamed columns "
-                "(README, 'Solution JSON', migration from 1.x): solve the case again")
+                "(docs/solution.md, migration from 1.x): solve the case again")
     return f"schema_version is {version!r}, expected '{SCHEMA_VERSION}'; is this a solution.json written by 'optimiser solve'?"
 
 

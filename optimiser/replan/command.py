@@ -72,7 +72,7 @@ def replan_command(case_path: Path, actuals_path: Path, through: str, plan_path:
     with errors.status(f"re-planning {case.name} after {through}…"):
         sol = solve(replan_case)
     if sol.status in ("infeasible", "infeasible_or_unbounded"):
-        from optimiser.cli import _explain_into
+        from optimiser.console import _explain_into
 
         _explain_into(sol, replan_case)
     sol_json = json.loads(sol.to_json())
@@ -98,7 +98,7 @@ def replan_command(case_path: Path, actuals_path: Path, through: str, plan_path:
 
 def print_replan(report: dict, table: pd.DataFrame, sol, years: list[str], through: str, console: Console) -> None:
     """The re-plan's cost against the plan, staff in post against the plan by group, and the targets."""
-    from optimiser.cli import _frame
+    from optimiser.console import _frame
 
     c = report["costs"]
     console.print(f"[bold]Re-plan of {report['case']['name']} after {through}[/] from {report['actuals']['file']}: "

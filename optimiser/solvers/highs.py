@@ -24,7 +24,7 @@ _STATUS = {
 #: HiGHS basis statuses by code: 0 at lower bound, 1 basic, 2 at upper bound
 _BASIS_STATUS = np.array([highspy.HighsBasisStatus.kLower, highspy.HighsBasisStatus.kBasic,
                           highspy.HighsBasisStatus.kUpper], dtype=object)
-#: HiGHS options for LPs, by measurement (README, Solvers): Devex pricing in the dual simplex instead
+#: HiGHS options for LPs, by measurement (docs/solvers.md): Devex pricing in the dual simplex instead
 #: of dual steepest edge takes 0.52-0.64 of the CPU time on the national scenarios and 0.55 on the
 #: 220-provider case, at the same optimum (another optimal vertex where the optimum is not unique).
 #: Devex in the primal simplex too (analysis re-solves after cost changes, and HiGHS's clean-up passes).
