@@ -513,13 +513,14 @@ def sweep_report(data: dict, case: Case | None = None) -> str:
     plt = _plt()
     df = pd.DataFrame(data["rows"])
     params = list(data["parameters"])
+    column = {p: (data.get("columns") or {}).get(p, p) for p in params}  # sweep.json's plain column names
     title, subtitle = _analysis_title(data, case, "Sweep")
     fig, ax = plt.subplots(figsize=(9, 4))
     x = params[0]
-    groups = [(None, df)] if len(params) == 1 else list(df.groupby(params[1], sort=True))
+    groups = [(None, df)] if len(params) == 1 else list(df.groupby(column[params[1]], sort=True))
     for value, sub in groups:
-        sub = sub.sort_values(x)
-        ax.plot(sub[x], sub["total_cost_gbp"] / 1e6, marker="o", label=None if value is None else f"{params[1]} = {value:g}")
+        sub = sub.sort_values(column[x])
+        ax.plot(sub[column[x]], sub["total_cost_gbp"] / 1e6, marker="o", label=None if value is None else f"{params[1]} = {value:g}")
     ax.set_xlabel(f"{x} ({data['parameters'][x]})")
     ax.set_ylabel("total cost (£m, present value)")
     ax.yaxis.set_major_formatter(_thousands())
@@ -530,12 +531,12 @@ def sweep_report(data: dict, case: Case | None = None) -> str:
     if "shortfall_fte" in df and df["shortfall_fte"].fillna(0).abs().max() > 1e-6:
         fig, ax = plt.subplots(figsize=(9, 3))
         for value, sub in groups:
-            sub = sub.sort_values(x)
-            ax.plot(sub[x], sub["shortfall_fte"], marker="o", label=None if value is None else f"{params[1]} = {value:g}")
+            sub = sub.sort_values(column[x])
+            ax.plot(sub[column[x]], sub["shortfall_fte"], marker="o", label=None if value is None else f"{params[1]} = {value:g}")
         ax.set_xlabel(x)
         ax.set_ylabel("shortfall (FTE)")
         body.append(figure(fig, "Shortfall of the targets at each value (FTE).", "sweep_shortfall"))
-    shown = params + [c for c in ("status", "total_cost_gbp", "shortfall_fte") if c in df]
+    shown = [column[p] for p in params] + [c for c in ("status", "total_cost_gbp", "shortfall_fte") if c in df]
     body.append(table(df[shown], {"total_cost_gbp": "gbp", "shortfall_fte": "fte"}))
     return page(title, subtitle, body)
 
