@@ -288,6 +288,11 @@ def _trajectories(sol: dict, wf: pd.DataFrame) -> str:
                 sol, wf, lambda t, g=g.staff_group: t.get("staff_group") == g and not t.get("region") and not t.get("stp")):
             ax.plot([x[year]], [level], marker="_", markersize=9, mew=2.5, color="#007f3b" if met else "#d5281b")
         ax.set_title(_short(g.staff_group_name or g.staff_group, 42), fontsize=9)
+        if not np.nan_to_num(series.to_numpy()).any():  # an axis of 0, 0, 0 says nothing: say it in words
+            ax.set_ylim(0, 1)
+            ax.set_yticks([0])
+            ax.text(0.5, 0.5, "none in post in any year", transform=ax.transAxes, ha="center", fontsize=8,
+                    color="#425563")
         ax.set_xticks(range(len(years)), [y[2:4] if i % 2 == 0 else "" for i, y in enumerate(years)], fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
         ax.yaxis.set_major_formatter(_thousands())
