@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from optimiser.case import Case, CaseError, Problem, load_case
+# GNU readline, once Python loads it (pytest does), exports COLUMNS=80 to every child process (xdist's
+# workers too); the command line honours COLUMNS, so its tests would print 80 columns. Blank it before any
+# test module creates the command line's consoles: they print 132 columns, as any pipe does without
+# COLUMNS (tests that want a width pass it).
+os.environ["COLUMNS"] = ""
+
+from optimiser.case import Case, CaseError, Problem, load_case  # noqa: E402
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -178,10 +184,3 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: file order kept otherwise
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _no_inherited_columns():
-    """GNU readline, once Python loads it (pytest does), exports COLUMNS=80 to every child process; the command
-    line honours COLUMNS, so the tests that run it would print 80 columns. Blank it: they print 132, as any
-    pipe does without COLUMNS (tests that want a width pass it)."""
-    os.environ["COLUMNS"] = ""
-    yield
