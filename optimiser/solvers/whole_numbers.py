@@ -217,7 +217,7 @@ class _RelaxedLp:
         n = a.shape[0]
         holds = np.zeros(n, bool)
         holds[a[:, cols].indices] = True
-        slack = np.r_[np.arange(self.k, self.k + 2 * n)].astype(np.int32)
+        slack = np.arange(self.k, self.k + 2 * n, dtype=np.int32)
         room = np.where(np.r_[holds, holds], np.inf, 0.0)
         self.elastic.changeColsBounds(slack.size, slack, np.zeros(slack.size), room)
         self.elastic.changeColsBounds(integer.size, integer.astype(np.int32), lower, upper)
