@@ -9,8 +9,11 @@ relative paths work and their outputs land in the scratch folder):
   lines that follow it (the seconds a solve took are not compared);
 - each ```` ```yaml ```` block with ``parameters:`` is a Monte Carlo spec and must load.
 
-Fences without a language are commands and outputs quoted from runs on the national case (minutes each):
-the pages mark them as illustrative.
+Every fence names its language. ```` ```sh ```` blocks are set-up commands and commands quoted from runs on
+the national case (minutes each; the pages mark their figures as illustrative): each ``optimiser`` command in
+them is parsed by the command line itself, so a renamed command or option fails here, and the README's two
+quick-start commands are checked against what CI and ``make`` run. ```` ```text ```` blocks on their own are
+trees and quoted output.
 """
 from __future__ import annotations
 
@@ -107,3 +110,53 @@ def run_console(code: str, where: str) -> None:
                              text=True)
         assert run.returncode == 0, f"{where}: {command}\n{run.stderr[-2000:]}"
         assert lines(SECONDS.sub("… s)", run.stdout)) == lines(SECONDS.sub("… s)", shown)), f"{where}: {command}"
+
+
+def test_every_fence_names_its_language():
+    bare = [f"{page.name}:{page.read_text(encoding='utf-8')[:m.start()].count(chr(10)) + 1}"
+            for page in PAGES for m in FENCE.finditer(page.read_text(encoding="utf-8")) if not m.group(1)]
+    assert bare == []
+
+
+def shell_commands(code: str) -> list[list[str]]:
+    """The ``optimiser`` commands of a shell block, as argument lists (continuations joined, comments dropped)."""
+    text = re.sub(r"\\\n\s*", " ", code)
+    found = []
+    for line in text.splitlines():
+        for part in line.split("&&"):
+            if part.split(maxsplit=1)[:1] and part.split()[0].endswith("optimiser"):  # not quoted output
+                found.append(shlex.split(part, comments=True)[1:])
+    return found
+
+
+def sh_blocks():
+    return [(f"{page.name}, block {n}", code) for page in PAGES
+            for n, (lang, code, _) in enumerate(blocks(page), 1) if lang == "sh"]
+
+
+@pytest.mark.parametrize("where, code", sh_blocks(), ids=lambda v: v if "block" in str(v) else "")
+def test_quoted_commands_are_ones_the_command_line_takes(where, code):
+    import click
+    import typer
+
+    from optimiser.cli import app
+
+    root = typer.main.get_command(app)
+    for argv in shell_commands(code):
+        ctx = click.Context(root, info_name="optimiser")
+        command = root.get_command(ctx, argv[0])
+        assert command is not None, f"{where}: no command {argv[0]!r}"
+        try:
+            command.make_context(argv[0], argv[1:], parent=ctx)
+        except click.BadParameter as exc:  # a path that a run would have made first (out/...) is fine
+            assert "does not exist" in str(exc), f"{where}: {argv}: {exc}"
+
+
+def test_the_quick_start_is_what_ci_and_make_run():
+    """The README's first command sets up the base install and solves the national case as ``make run`` does;
+    its second is the line ``.ci/run`` runs."""
+    main_job, tests = [code.strip() for lang, code, _ in blocks(ROOT / "README.md") if lang == "sh"][:2]
+    assert main_job.startswith("python3 -m venv .venv && .venv/bin/pip install -q -e . && ")
+    make_run = re.search(r"^run:.*\n\t\$\(VENV\)/bin/optimiser (.*)$", (ROOT / "Makefile").read_text(), re.M)
+    assert shell_commands(main_job) == [make_run.group(1).replace(" --out out/england_2017", "").split()]
+    assert tests in (ROOT / ".ci" / "run").read_text().splitlines()
