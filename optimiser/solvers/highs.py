@@ -94,13 +94,12 @@ class HighsSolver:
             raise RuntimeError("HiGHS rejected the crossover basis")
         return int(col_basic.sum() + row_basic.sum())
 
-    def _start_mip(self):
+    def _start_mip(self, limit: float):
         """Give HiGHS a feasible whole-cohort plan to start from: its own heuristics find none on the
         national case in minutes."""
         from optimiser.solvers.base import ModelArrays
         from optimiser.solvers.whole_numbers import start_plan
 
-        limit = self.highs.getOptionValue("time_limit")[1]
         start = start_plan(ModelArrays.of(self.lp), limit if np.isfinite(limit) else None,
                            self.highs.getOptionValue("threads")[1])
         if start.x is not None:
@@ -114,14 +113,14 @@ class HighsSolver:
         start = time.perf_counter()
         how = ""
         if self.is_mip:
-            plan = self._start_mip()
+            limit = self.highs.getOptionValue("time_limit")[1]
+            plan = self._start_mip(limit)
             how = plan.how
             if plan.within_gap(self.lp.cost, self.highs.getOptionValue("mip_rel_gap")[1]):
                 return SolverResult(self.name, highs_version(), "optimal", time.perf_counter() - start,
                                     message=f"the start is within the MIP gap of the LP relaxation, so branch and "
                                             f"bound was not needed ({how})", objective=float(self.lp.cost @ plan.x),
                                     x=plan.x, best_bound=plan.lp_bound, duals_note="none: a MIP has no duals")
-            limit = self.highs.getOptionValue("time_limit")[1]
             if np.isfinite(limit):
                 left = limit - (time.perf_counter() - start)
                 if left <= 0:
