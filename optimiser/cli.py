@@ -164,7 +164,8 @@ def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: 
     from optimiser.engine import solve as solve_case
     from optimiser.export.solution import write_atomic
 
-    from optimiser.export.tables import MissingExtra, parse_formats, pyarrow_or_raise, write_tables
+    from optimiser.export.tables import parse_formats, pyarrow_or_raise, write_tables
+    from optimiser.extras import MissingExtra
 
     try:
         output_formats = parse_formats(formats)

@@ -16,7 +16,8 @@ from optimiser import load_case, solve
 from optimiser.console import costliest_limits
 from optimiser.export.atomic import write_atomic
 from optimiser.export.solution import SCHEMA_VERSION
-from optimiser.export.tables import TABLES, MissingExtra, parse_formats, write_tables
+from optimiser.export.tables import TABLES, parse_formats, write_tables
+from optimiser.extras import MissingExtra
 
 from conftest import FIXTURE, ROOT
 

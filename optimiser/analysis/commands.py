@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.markup import escape
 
 from optimiser.case import CaseError
+from optimiser.extras import MissingExtra, require
 from optimiser.console import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, CaseArg, RunOutOpt, ScenarioOpt, _load, err, out,
                                output_path)
 from optimiser.console import _frame as _cli_frame
@@ -71,6 +72,11 @@ def _case_error(exc: CaseError):
 def _check_executor(executor: str, scheduler: Optional[str]) -> None:
     if executor not in ("local", "serial", "dask"):
         _fail(f"unknown executor {executor!r}; expected local, serial or dask")
+    if executor == "dask":
+        try:
+            require("distributed", "distributed", "--executor dask")
+        except MissingExtra as exc:
+            _fail(escape(str(exc)))
     if executor == "dask" and not scheduler:
         _fail("--executor dask needs --scheduler ADDRESS (start one with `dask scheduler` and `dask worker ADDRESS "
               "--nthreads 1`)")
@@ -242,7 +248,7 @@ def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_
         try:
             parsed = MonteCarloSpec.model_validate(parsed.model_dump(by_alias=True) | changes)
         except ValidationError as exc:
-            _fail(str(exc))
+            _fail(escape(str(exc)))
     asked = draws or parsed.draws
     if parsed.design_draws(asked) != asked:
         how = ("a power of 2 each, for the balance of Sobol points" if parsed.sampler == "sobol"

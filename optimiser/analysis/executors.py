@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Literal, Sequence
 
 from optimiser.case import Case
+from optimiser.extras import require
 
 ExecutorName = Literal["serial", "local", "dask"]
 EXECUTORS = ("serial", "local", "dask")
@@ -152,6 +153,7 @@ def _main_not_rerun():
 def _run_dask(fn, job: Job, tasks: list, scheduler) -> Iterator[tuple[int, Any]]:
     if scheduler is None:
         raise ValueError("the dask executor needs a scheduler address (--scheduler tcp://HOST:8786) or a Client")
+    require("distributed", "distributed", "the dask executor")
     from distributed import Client, as_completed
 
     own = not isinstance(scheduler, Client)

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from optimiser.export import solution as schema
 from optimiser.export.atomic import write_atomic
+from optimiser.extras import require
 
 #: Table -> (where its records are in solution.json, the record's model).
 TABLES: dict[str, tuple[tuple[str, ...], type[BaseModel]]] = {
@@ -28,10 +29,6 @@ TABLES: dict[str, tuple[tuple[str, ...], type[BaseModel]]] = {
 }
 FORMATS = ("json", "csv", "parquet", "xlsx")
 MANIFEST = "datapackage.json"
-
-
-class MissingExtra(RuntimeError):
-    """An optional package a format needs is not installed (the message says how to install it)."""
 
 
 def _type(annotation) -> str:
@@ -123,11 +120,7 @@ def _package_name(case: dict) -> str:
 
 
 def pyarrow_or_raise() -> None:
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        raise MissingExtra("--format parquet needs pyarrow, an optional extra: "
-                           "pip install 'mh-workforce-optimiser[parquet]' (or pip install pyarrow)") from None
+    require("pyarrow", "parquet", "--format parquet")
 
 
 def parse_formats(text: str) -> list[str]:
