@@ -11,6 +11,9 @@ import pandas as pd
 from optimiser.formatting import fte, gbp, share
 
 
+#: The salt of the SVG ids matplotlib writes (random without one): the same bytes every run.
+SVG_SALT = "mh-workforce-report"
+
 CSS = """
 body{font-family:"Segoe UI",Arial,Helvetica,sans-serif;margin:0 auto;max-width:1180px;padding:18px 28px;color:#1d1d1d}
 h1{font-size:26px;margin:4px 0 2px;color:#005eb8}h2{font-size:20px;border-bottom:2px solid #005eb8;padding-bottom:3px;
@@ -48,11 +51,13 @@ def esc(v) -> str:
 
 
 def figure(fig, caption: str, name: str) -> str:
-    """A matplotlib figure as inline SVG (text kept as text) in a <figure>."""
+    """A matplotlib figure as inline SVG (text kept as text) in a <figure>; its ids are the same every run,
+    wherever the figure was drawn."""
     import matplotlib.pyplot as plt
 
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with plt.rc_context({"svg.hashsalt": SVG_SALT}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]
@@ -66,7 +71,7 @@ def pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "mh-workforce-report", "font.size": 10,
+    plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": SVG_SALT, "font.size": 10,
                          "axes.spines.top": False, "axes.spines.right": False})
     return plt
 
