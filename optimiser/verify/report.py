@@ -64,7 +64,7 @@ class VerifyReport:
     Attributes:
         case_name, scenario: the loaded case the solution was checked against.
         status: the solution's status (only ``optimal`` carries a plan to check).
-        families: one result per constraint family (see the module docstring), in ``FAMILIES`` order.
+        families: one result per family (see :mod:`optimiser.verify`), in ``FAMILIES`` order.
         problems: reasons the file is not a plan of this case (each one fails the verification).
     """
 
