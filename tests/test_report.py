@@ -69,6 +69,14 @@ def test_report_is_self_contained(reports):
         assert "<script src" not in text and "@import" not in text, name
 
 
+def test_analysis_reports_are_the_same_bytes_every_time(reports):
+    """matplotlib names SVG clip paths and markers from a random salt unless given one (the tornado chart is
+    drawn outside the report's pyplot setup)."""
+    tmp = reports["tornado"][0].parent
+    for source in (tmp / "tornado" / "tornado.json", tmp / "sweep" / "sweep.json", tmp / "mc" / "summary.json"):
+        assert report_html(source) == report_html(source), source.name
+
+
 def test_base_report_holds_every_section(reports):
     path, sol = reports["base"]
     text = path.read_text(encoding="utf-8")

@@ -214,13 +214,13 @@ def _tolerance_case(tmp_path):
                 targets=[growth(40, year=Y1)], **TWO_STPS)
 
 
-def test_stage_two_cost_within_the_cap_verifies(tmp_path):
+def test_balance_cost_within_the_cap_verifies(tmp_path):
     case = _tolerance_case(tmp_path)
     solution = solution_of(case)
     assert solution["objective"] == pytest.approx(440) and solution["balance"]["least_cost_gbp"] == pytest.approx(400)
     report = verified(case, solution)
     assert_ok(report)
-    assert report.family("stage_two_cost").checks == 2  # the reported and the recomputed objective
+    assert report.family("balance").checks == 2  # the reported and the recomputed objective
 
 
 def test_plan_above_the_stage_two_cap_fails(tmp_path):
@@ -228,9 +228,9 @@ def test_plan_above_the_stage_two_cap_fails(tmp_path):
     case = _tolerance_case(tmp_path)
     solution = solution_of(case)
     report = verified(case, solution, lambda s: s["balance"].update(least_cost_gbp=390.0))
-    assert report.failed_families == ["stage_two_cost"]
-    assert report.family("stage_two_cost").violation == pytest.approx(11.0, rel=1e-6)
-    assert "above the cap 429.00" in report.family("stage_two_cost").where
+    assert report.failed_families == ["balance"]
+    assert report.family("balance").violation == pytest.approx(11.0, rel=1e-6)
+    assert "above the cap 429.00" in report.family("balance").where
 
 
 def test_objective_raised_above_the_cap_fails(tmp_path):
@@ -248,8 +248,8 @@ def test_objective_raised_above_the_cap_fails(tmp_path):
         s["objective"] += 120
         s["costs"]["total_gbp"] += 120
     report = verified(case, solution, dearer)
-    assert "stage_two_cost" in report.failed_families
-    assert report.family("stage_two_cost").violation == pytest.approx(120.0, rel=1e-6)
+    assert "balance" in report.failed_families
+    assert report.family("balance").violation == pytest.approx(120.0, rel=1e-6)
 
 
 def test_reported_cost_tolerance_must_be_the_cases(tmp_path):

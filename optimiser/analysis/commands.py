@@ -47,9 +47,9 @@ def _progress(description: str):
 
 def tornado_title(loaded, delta: float) -> str:
     """The tornado chart's title: the case's description (to its first full stop), not its code."""
-    from optimiser.report import _title
+    from optimiser.report.page import title_of
 
-    name = _title(loaded.config.description) if loaded.config.description else loaded.name
+    name = title_of(loaded.config.description) if loaded.config.description else loaded.name
     return f"{name}{f' ({loaded.scenario})' if loaded.scenario else ''}: ±{delta:.0%} on each parameter group"
 
 
