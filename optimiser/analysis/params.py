@@ -35,26 +35,36 @@ parameter                                          LP update
 ``exits.max_exits_fte``                            upper bound of the exit columns
 ================================================  ==============================================
 
-Every other parameter (leaver rates, completion and take-up rates, first-year retention, mentor
-shares, students per mentor, placement use, retention shares, baseline, pipeline, settings such as
-``discount_rate``) changes matrix coefficients or the LP's shape, and is applied by
-``Case.with_changes`` and a rebuild of the LP's arrays; a live solver still starts from the last
-basis when the shape is unchanged.
+**Coefficient parameters** (leaver rates, completion and take-up rates, first-year retention, mentor
+shares, placement use, upskilling's source shares: :data:`~optimiser.analysis.coefficients.COEFFICIENTS`)
+are matrix coefficients, and some also right-hand sides. They too are updated in place: the
+constraint families that use them run again on the base LP's layout
+(:mod:`optimiser.analysis.coefficients`), and the entries they write replace the base LP's.
+
+A value is applied in place only if it passes its column's own checks (those loading applies to a
+cell: a share within 0-1, a cost not negative, a number that is finite) and no two parameters touch
+the same entries. Otherwise, and for every other parameter (students per mentor, retention shares,
+baseline, pipeline, settings such as ``discount_rate``), the change goes through ``Case.with_changes``
+and a rebuild of the LP's arrays, which reports a bad value as loading would; a live solver still
+starts from the last basis when the shape is unchanged.
 """
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, replace
-from typing import Iterable, Literal, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated, Iterable, Literal, Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
+from pydantic import TypeAdapter, ValidationError
 
 from optimiser.case import Case, CaseError, Problem
 from optimiser.case.changes import Change, apply_table_change
 from optimiser.case.tables import TABLES
+from optimiser.analysis.coefficients import COEFFICIENTS, FamilyEntries
+from optimiser.analysis.lp_arrays import LPArrays
 from optimiser.model.data import ModelData
 from optimiser.model.lp import LinearProgram
 
@@ -209,72 +219,6 @@ def apply_changes(case: Case, assignments: Sequence[Assignment], label: str = "a
     return case.with_changes(changes_for(case, assignments), label=label)
 
 
-# --- the LP as plain arrays ---------------------------------------------------------------------------
-
-@dataclass
-class LPArrays:
-    """The numbers of an LP: costs, bounds and the matrix in compressed-column form.
-
-    :meth:`shallow` copies share every array; :meth:`own` gives a copy its own array before it
-    writes to it, so that only what a change touches is copied.
-    """
-
-    cost: np.ndarray
-    col_lower: np.ndarray
-    col_upper: np.ndarray
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    data: np.ndarray  # matrix values, CSC order
-    indices: np.ndarray  # int32 row of each value
-    indptr: np.ndarray  # int32 column starts
-    shape: tuple[int, int]
-    integrality: np.ndarray  # int32, 1 for integer columns
-
-    @classmethod
-    def from_lp(cls, lp: LinearProgram) -> "LPArrays":
-        a = lp.matrix()
-        return cls(lp.cost.copy(), lp.col_lower.copy(), lp.col_upper.copy(), lp.row_lower.copy(), lp.row_upper.copy(),
-                   a.data.copy(), a.indices.astype(np.int32), a.indptr.astype(np.int32), a.shape,
-                   lp.integrality.astype(np.int32))
-
-    @property
-    def a(self) -> sp.csc_matrix:
-        """The matrix (sharing this object's arrays)."""
-        return sp.csc_matrix((self.data, self.indices, self.indptr), shape=self.shape, copy=False)
-
-    def shallow(self) -> "LPArrays":
-        return replace(self)
-
-    def copy(self) -> "LPArrays":
-        """A copy owning its numbers (the matrix structure is shared)."""
-        out = self.shallow()
-        for name in ("cost", "col_lower", "col_upper", "row_lower", "row_upper", "data"):
-            setattr(out, name, getattr(self, name).copy())
-        return out
-
-    def own(self, name: str, base: "LPArrays") -> np.ndarray:
-        """Array ``name``, copied first if it is still ``base``'s."""
-        value = getattr(self, name)
-        if value is getattr(base, name):
-            value = value.copy()
-            setattr(self, name, value)
-        return value
-
-    def same_limits(self, other: "LPArrays") -> bool:
-        """Whether ``other`` has this LP's shape, bounds and limits (its costs and coefficients may differ)."""
-        if not self.same_structure(other):
-            return False
-        return all(getattr(self, n) is getattr(other, n) or np.array_equal(getattr(self, n), getattr(other, n))
-                   for n in ("col_lower", "col_upper", "row_lower", "row_upper", "integrality"))
-
-    def same_structure(self, other: "LPArrays") -> bool:
-        if self.shape != other.shape:
-            return False
-        if self.indptr is other.indptr and self.indices is other.indices:
-            return True
-        return np.array_equal(self.indptr, other.indptr) and np.array_equal(self.indices, other.indices)
-
-
 # --- fast bindings: a parameter mapped onto LP entries ----------------------------------------------
 
 @dataclass
@@ -283,7 +227,9 @@ class Binding:
 
     ``kind`` is ``row_lower``, ``row_upper``, ``col_upper`` or ``cost``. ``index`` are the LP rows or
     columns touched, ``row_of`` the matched table row (0..n-1) each of them comes from, and
-    ``old`` the parameter's current value in each matched table row.
+    ``old`` the parameter's current value in each matched table row. For ``coefficients`` (see
+    :mod:`optimiser.analysis.coefficients`), ``index`` are the matched table rows and ``families``
+    the constraint families replayed.
     """
 
     parameter: Parameter
@@ -296,6 +242,8 @@ class Binding:
     coef_row_of: np.ndarray | None = None
     limit: float | None = None
     budgeted: bool = False  # cost: the LP has budget rows, so costs are also matrix coefficients
+    families: tuple[str, ...] = ()  # coefficients: the constraint families that use the parameter
+    blank: bool = False  # some matched cell is blank: scaling it is refused (by a rebuild's checks)
 
     def new_values(self, value: float, how: How) -> np.ndarray:
         """The parameter's new value in each matched table row."""
@@ -312,6 +260,27 @@ class Binding:
         Setting a lever cost where it is now 0 would need budget coefficients the matrix does not hold.
         """
         return not (self.kind == "cost" and how == "set" and self.budgeted and bool(np.any(self.old == 0)))
+
+    def valid(self, value: float, how: How) -> bool:
+        """Whether the new values pass their column's own checks, as loading applies them to each cell.
+
+        None of these columns is read by the checks across rows and tables, except targets' minimum
+        and maximum and soft targets' penalty (see ``CROSS_CHECKED`` in :mod:`optimiser.case.checks`),
+        which a sweep checks for its extreme values first. If not valid, the caller rebuilds, and the
+        rebuild refuses the value with the message loading gives.
+        """
+        if how == "scale" and self.blank:
+            return False
+        return column_accepts(self.parameter.table, self.parameter.column, np.unique(self.new_values(value, how)))
+
+    def touches(self) -> dict[str, np.ndarray]:
+        """The entries written, by array (``coefficients``: the table cells changed)."""
+        if self.kind == "coefficients":
+            return {f"cells {self.parameter.table}.{self.parameter.column}": self.index}
+        out = {self.kind: self.index}
+        if self.coef_pos is not None:
+            out["data"] = self.coef_pos
+        return out
 
     def apply(self, arrays: LPArrays, base: LPArrays, value: float, how: How) -> None:
         """Write the value into ``arrays`` (a shallow copy of ``base``): entries are recomputed from ``base``."""
@@ -348,14 +317,38 @@ _COSTS = {
 }
 
 #: (table, column) pairs applied in place on a built LP; everything else rebuilds.
-FAST_PARAMETERS = sorted(set(_ROW_LIMITS) | set(_COSTS) | {("targets", "maximum_fte"),
-                                                            ("targets", "penalty_gbp_per_fte"),
-                                                            ("exits", "max_exits_fte")})
+FAST_PARAMETERS = sorted(set(_ROW_LIMITS) | set(_COSTS) | set(COEFFICIENTS) | {("targets", "maximum_fte"),
+                                                                              ("targets", "penalty_gbp_per_fte"),
+                                                                              ("exits", "max_exits_fte")})
 
 
 def is_fast(parameter: Parameter) -> bool:
-    """Whether a parameter is a bound or cost that is updated in place (see the module docstring)."""
+    """Whether a parameter is a bound, cost or coefficient updated in place (see the module docstring)."""
     return (parameter.table, parameter.column) in FAST_PARAMETERS
+
+
+@lru_cache(maxsize=None)
+def _column_checker(table: str, column: str) -> TypeAdapter | None:
+    """A checker of a list of values of one column, with the checks its schema field applies to a
+    cell (type, range, finite), or None where a validator of the row reads the column too."""
+    row = TABLES[table].row
+    if any(column in d.info.fields for d in row.__pydantic_decorators__.field_validators.values()):
+        return None
+    field = row.model_fields[column]
+    kind = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+    return TypeAdapter(list[kind], config=row.model_config)
+
+
+def column_accepts(table: str, column: str, values: np.ndarray) -> bool:
+    """Whether every value passes the checks loading applies to a cell of ``table.column``."""
+    checker = _column_checker(table, column)
+    if checker is None:
+        return False
+    try:
+        checker.validate_python([float(v) for v in values])
+    except ValidationError:
+        return False
+    return True
 
 
 def bind(parameter: Parameter, case: Case, lp: LinearProgram, data: ModelData, base: LPArrays) -> Binding | None:
@@ -374,13 +367,18 @@ def bind(parameter: Parameter, case: Case, lp: LinearProgram, data: ModelData, b
     key = (parameter.table, parameter.column)
     n = len(rows)
     limit = share_limit(*key)
+    blank = bool(np.isnan(old).any())
+
+    if key in COEFFICIENTS:
+        return Binding(parameter, "coefficients", rows, np.arange(n), old, limit=limit, families=COEFFICIENTS[key],
+                       blank=blank)
 
     if key in _ROW_LIMITS:
         name, kind = _ROW_LIMITS[key]
         block = _row_block(lp, name)
         if block is None or np.isnan(old).any():
             return None
-        return Binding(parameter, kind, block.offset + rows, np.arange(n), old, limit=limit)
+        return Binding(parameter, kind, block.offset + rows, np.arange(n), old, limit=limit, blank=blank)
 
     if key == ("targets", "maximum_fte"):
         has_max = np.flatnonzero(table["maximum_fte"].notna().to_numpy())
@@ -389,7 +387,7 @@ def bind(parameter: Parameter, case: Case, lp: LinearProgram, data: ModelData, b
             return None  # a blank maximum has no row: adding one changes the LP's shape
         position = {int(i): r for r, i in enumerate(has_max)}
         return Binding(parameter, "row_upper", block.offset + np.array([position[int(i)] for i in rows], np.int64),
-                       np.arange(n), old)
+                       np.arange(n), old, blank=blank)
 
     if key == ("targets", "penalty_gbp_per_fte"):
         soft = np.flatnonzero((table["kind"] == "soft").to_numpy())
@@ -399,11 +397,12 @@ def bind(parameter: Parameter, case: Case, lp: LinearProgram, data: ModelData, b
         keep = np.array([int(i) in position for i in rows], bool)
         old = np.where(np.isnan(old), default, old)
         cols = short.offset + np.array([position[int(i)] for i in rows[keep]], np.int64)
-        return Binding(parameter, "cost", cols, np.flatnonzero(keep), old, discount=np.ones(cols.size), coef_pos=None)
+        return Binding(parameter, "cost", cols, np.flatnonzero(keep), old, discount=np.ones(cols.size), coef_pos=None,
+                       blank=blank)
 
     if key == ("exits", "max_exits_fte"):
         E = lp.variables["planned_exits"]
-        return Binding(parameter, "col_upper", E.offset + rows, np.arange(n), old)
+        return Binding(parameter, "col_upper", E.offset + rows, np.arange(n), old, blank=blank)
 
     if key in _COSTS:
         block = lp.variables[_COSTS[key]]
@@ -412,7 +411,7 @@ def bind(parameter: Parameter, case: Case, lp: LinearProgram, data: ModelData, b
         discount = data.discount[data.year_index(years)]
         pos, pos_row_of = _budget_entries(lp, base, cols, row_of)
         return Binding(parameter, "cost", cols, row_of, old, discount=discount, coef_pos=pos, coef_row_of=pos_row_of,
-                       budgeted=_row_block(lp, "spending_limit") is not None)
+                       budgeted=_row_block(lp, "spending_limit") is not None, blank=blank)
     return None  # pragma: no cover
 
 
@@ -463,33 +462,24 @@ def _budget_entries(lp: LinearProgram, base: LPArrays, cols: np.ndarray, row_of:
     return pos[keep].astype(np.int64), owner[keep].astype(np.int64)
 
 
-@dataclass
-class Plan:
-    """Assignments split into those applied in place and those needing a rebuild."""
+def overlapping(bindings: Sequence[Binding], entries: FamilyEntries | None = None) -> bool:
+    """Whether two bindings touch the same LP entries (then they cannot be composed from the base).
 
-    bindings: list[tuple[Binding, Assignment]] = field(default_factory=list)
-    rebuild: list[Assignment] = field(default_factory=list)
-
-    @property
-    def fast(self) -> bool:
-        return not self.rebuild
-
-
-def overlapping(bindings: Sequence[Binding]) -> bool:
-    """Whether two bindings touch the same LP entries (then they cannot be composed from the base)."""
-    seen: dict[str, set] = {}
+    Coefficient bindings are applied together (``entries``: where their families write), so they
+    overlap only with each other's table cells and with the other bindings' LP entries.
+    """
+    seen: dict[str, list[np.ndarray]] = {}
+    if entries is not None:
+        seen = {"row_lower": [entries.rows], "row_upper": [entries.rows], "data": [entries.positions],
+                **{kind: [entries.columns] for kind in ("cost", "col_lower", "col_upper")}}
     for b in bindings:
-        s = seen.setdefault(b.kind, set())
-        idx = set(b.index.tolist())
-        if s & idx:
-            return True
-        s |= idx
+        for kind, index in b.touches().items():
+            before = seen.setdefault(kind, [])
+            if any(np.intersect1d(index, s).size for s in before):
+                return True
+            before.append(index)
     return False
 
 
-def problem_text(exc: CaseError) -> str:
-    return "; ".join(str(p) for p in exc.problems)
-
-
-__all__ = ["Assignment", "Binding", "FAST_PARAMETERS", "LPArrays", "Parameter", "Plan", "Problem", "apply_changes",
-           "bind", "changes_for", "is_fast", "matched_rows", "share_limit"]
+__all__ = ["Assignment", "Binding", "FAST_PARAMETERS", "LPArrays", "Parameter", "Problem", "apply_changes", "bind",
+           "changes_for", "column_accepts", "is_fast", "matched_rows", "share_limit"]
