@@ -6,13 +6,10 @@ object (``changeRowsBounds``, ``changeColsCost``, ``changeColsBounds``, ``change
 simplex from the current basis: primal simplex where no limit or bound changed (only costs, or
 matrix coefficients: the last plan stays feasible, or nearly, so primal simplex mostly improves the
 cost; a few iterations where dual simplex takes thousands), dual simplex where limits or bounds
-changed (the last basis stays dual feasible). Rates that are matrix coefficients (leaver,
-completion and take-up rates, first-year retention, mentor shares, placement use) are mapped in
-place too, by the constraint families that use them (:mod:`optimiser.analysis.coefficients`); a
-leaver rate, or a completion rate where a pipeline qualifies, also moves right-hand sides, so those
-re-solve by dual simplex. Other parameters (and values that fail their column's checks) are applied
-by ``Case.with_changes`` and a rebuild of the arrays; the live model is then updated the same way,
-so it still starts from the last basis.
+changed (the last basis stays dual feasible). Rates that are matrix coefficients are mapped in
+place too (:mod:`optimiser.analysis.coefficients`); a leaver rate also moves right-hand sides (the
+baseline's survivors), so it re-solves by dual simplex. Other parameters are applied by
+``Case.with_changes`` and a rebuild; the live model is updated the same way, from the last basis.
 
 Primal and dual simplex can stop at different optimal vertices where the optimum is not unique.
 So that no reported figure depends on the method, the costs HiGHS sees on the target-shortfall
