@@ -123,23 +123,26 @@ COEFFICIENT = [
 ]
 
 
-def assert_same_lp(arrays, reference):
-    """The whole LP: structure, costs, column and row bounds, and every matrix entry."""
+def assert_same_lp(arrays, reference, exact: bool = False):
+    """The whole LP: structure, costs, column and row bounds, and every matrix entry (``exact``: to the bit)."""
     assert arrays.same_structure(reference)
-    for name in ("cost", "col_lower", "col_upper", "row_lower", "row_upper"):
-        np.testing.assert_allclose(getattr(arrays, name), getattr(reference, name), rtol=1e-12, atol=1e-9, err_msg=name)
-    np.testing.assert_array_equal(arrays.integrality, reference.integrality)
-    np.testing.assert_allclose(arrays.a.data, reference.a.data, rtol=1e-12, atol=1e-12)
+    names = ("cost", "col_lower", "col_upper", "row_lower", "row_upper", "data", "integrality")
+    for name in names:
+        if exact or name == "integrality":
+            np.testing.assert_array_equal(getattr(arrays, name), getattr(reference, name), err_msg=name)
+        else:
+            np.testing.assert_allclose(getattr(arrays, name), getattr(reference, name), rtol=1e-12, atol=1e-9,
+                                       err_msg=name)
 
 
-def check_against_rebuild(case, assignments, in_place: bool = True):
-    """The arrays of ``assignments`` equal a rebuild of the changed case, and so does the optimum."""
+def check_against_rebuild(case, assignments, in_place: bool = True, exact: bool = False):
+    """The arrays of ``assignments`` equal a rebuild of the changed case (``exact``: to the bit)."""
     model = LiveModel(case)
     arrays, _, _, rebuilt = model.arrays_for(assignments)
     assert rebuilt == (not in_place)
     changed = apply_changes(case, assignments)
     reference = LPArrays.from_lp(build_lp(changed)[0])
-    assert_same_lp(arrays, reference)
+    assert_same_lp(arrays, reference, exact)
     moved = not np.array_equal(arrays.a.data, model.base.a.data) or any(
         not np.array_equal(getattr(arrays, n), getattr(model.base, n)) for n in ("cost", "col_upper", "row_lower", "row_upper"))
     assert moved, "the parameter should change the LP"
@@ -156,7 +159,7 @@ def test_lp_updates_equal_a_rebuild_from_the_changed_case(tmp_path, path, value,
 def test_coefficients_updated_in_place_equal_a_rebuild_and_its_optimum(tmp_path, path, value, how):
     case = coefficient_case(tmp_path)
     a = [Assignment(Parameter.parse(path), value, how)]
-    model, changed = check_against_rebuild(case, a)
+    model, changed = check_against_rebuild(case, a, exact=True)
     point, reference = model.solve(a, start="base"), LiveModel(changed).solve([], start="cold")
     assert not point.rebuilt
     assert point.status == reference.status == "optimal"
@@ -284,7 +287,7 @@ def test_placement_use_in_place_moves_the_whole_cohort_bound(tmp_path):
     cohort_runs (a rebuild gives the same), and the MIP's optimum is the rebuild's."""
     case = coefficient_case(tmp_path, whole_cohorts=True)
     a = [Assignment(Parameter.parse("programmes.placement_use[programme=degree]"), 1.5, "scale")]
-    model, changed = check_against_rebuild(case, a)
+    model, changed = check_against_rebuild(case, a, exact=True)
     arrays, lp, _, _ = model.arrays_for(a)
     upper = next(b for b in lp.row_blocks if b.name == "cohort_upper")
     runs = lp.variables["cohort_runs"]
@@ -295,21 +298,34 @@ def test_placement_use_in_place_moves_the_whole_cohort_bound(tmp_path):
     assert point.objective == pytest.approx(reference.objective, rel=2 * model.mip_gap)
 
 
-def test_several_coefficients_and_limits_together_equal_a_rebuild(tmp_path):
-    """Leaver, completion and first-year retention rates all enter the stock-flow rows: applied
-    together (one replay), with a pool limit and a training cost beside them."""
-    case = coefficient_case(tmp_path)
-    a = [Assignment(Parameter.parse("leaver_rates.leaver_rate"), 1.1, "scale"),
-         Assignment(Parameter.parse("programmes.completion_rate[programme=degree]"), 0.9, "scale"),
-         Assignment(Parameter.parse("programmes.take_up_rate"), 0.95, "scale"),
-         Assignment(Parameter.parse("recruitment_costs.first_year_retention"), 0.85, "set"),
-         Assignment(Parameter.parse("recruitment_pools.pool_fte"), 0.8, "scale"),
-         Assignment(Parameter.parse("programmes.cost_per_place_gbp"), 1.2, "scale")]
-    check_against_rebuild(case, a)
+@pytest.mark.parametrize("assignments", [
+    [("leaver_rates.leaver_rate", 1.1, "scale"), ("programmes.completion_rate[programme=degree]", 0.9, "scale"),
+     ("programmes.take_up_rate", 0.95, "scale"), ("recruitment_costs.first_year_retention", 0.85, "set"),
+     ("recruitment_pools.pool_fte", 0.8, "scale"), ("programmes.cost_per_place_gbp", 1.2, "scale")],
+    [("programmes.placement_use", 0.5, "scale"), ("placement_capacity.placements", 50, "set")],  # the same rows
+    [("staff_groups.mentor_share", 0.4, "set"), ("targets.minimum_fte[target=trad]", 25, "set"),
+     ("targets.penalty_gbp_per_fte[target=hca_y2]", 0.5, "scale")],
+])
+def test_several_parameters_together_equal_a_rebuild_to_the_bit(tmp_path, assignments):
+    """Coefficients entering the same rows (leaver, completion and first-year retention rates all enter
+    the stock-flow rows) are replayed together from one changed case; limits beside them reach the LP
+    through the same case (their families replayed), so every entry is the rebuild's, to the bit."""
+    a = [Assignment(Parameter.parse(p), v, h) for p, v, h in assignments]
+    check_against_rebuild(coefficient_case(tmp_path), a, exact=True)
+
+
+def test_a_lever_cost_in_a_budgeted_case_replays_the_budget_rows(tmp_path):
+    """Training costs enter the budget rows as coefficients (cost per place / years × years covered): they
+    are replayed from the budget family, to the bit; setting a cost where it is 0 would add coefficients,
+    and is rebuilt."""
+    case = rich_case(tmp_path)
+    for path, value, how, in_place in [("programmes.cost_per_place_gbp", 1.1, "scale", True),
+                                       ("recruitment_costs.cost_per_recruit_gbp[source=intl]", 12_345, "set", True),
+                                       ("exits.cost_per_exit_gbp", 0, "set", False)]:
+        check_against_rebuild(case, [Assignment(Parameter.parse(path), value, how)], in_place=in_place, exact=in_place)
 
 
 @pytest.mark.parametrize("assignments", [
-    [("programmes.placement_use", 0.5, "scale"), ("placement_capacity.placements", 50, "set")],  # the same rows
     [("recruitment_costs.first_year_retention[source=intl]", 0, "set")],  # a coefficient becomes 0: dropped
     [("leaver_rates.leaver_rate", 1.1, "scale"), ("leaver_rates.leaver_rate[region=north]", 0.9, "scale")],
 ])

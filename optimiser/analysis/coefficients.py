@@ -33,6 +33,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from optimiser.analysis.lp_arrays import LPArrays
 from optimiser.case import Case
 from optimiser.model.data import ModelData, model_data
 from optimiser.model.lp import LinearProgram, RowBlock, VariableBlock
@@ -126,7 +127,8 @@ class FamilyEntries:
     positions: np.ndarray
 
 
-def family_entries(lp: LinearProgram, data: ModelData, base, families: Sequence[str]) -> FamilyEntries | None:
+def family_entries(lp: LinearProgram, data: ModelData, base: LPArrays,
+                   families: Sequence[str]) -> FamilyEntries | None:
     """The :class:`FamilyEntries` of ``families`` in the base LP, or None if replaying them with the base
     case's own data does not give the base LP's entries back (then the parameter is rebuilt)."""
     try:
@@ -146,6 +148,14 @@ def family_entries(lp: LinearProgram, data: ModelData, base, families: Sequence[
     keys_again, values = again.entries()
     if not np.array_equal(keys_again, entries.keys) or not np.array_equal(values, base.data[entries.positions]):
         return None
+    arrays = base.shallow()
+    try:
+        apply_written(again, arrays, base)
+    except Rebuild:
+        return None
+    if any(getattr(arrays, name) is not getattr(base, name)
+           for name in ("row_lower", "row_upper", "cost", "col_lower", "col_upper")):
+        return None
     return entries
 
 
@@ -164,7 +174,7 @@ def patched_case(case: Case, changes: Sequence[tuple[str, str, np.ndarray, np.nd
     return replace(case, tables=tables)
 
 
-def apply_coefficients(arrays, base, lp: LinearProgram, case: Case,
+def apply_coefficients(arrays: LPArrays, base: LPArrays, lp: LinearProgram, case: Case,
                        changes: Sequence[tuple[str, str, np.ndarray, np.ndarray]], entries: FamilyEntries) -> ModelData:
     """Write the LP entries of ``changes`` (see :func:`patched_case`) into ``arrays`` (a shallow copy
     of ``base``), replaying ``entries.families``; returns the changed case's model data.
@@ -179,16 +189,25 @@ def apply_coefficients(arrays, base, lp: LinearProgram, case: Case,
         raise Rebuild("the change adds or removes matrix entries")
     if not np.array_equal(values, base.data[entries.positions]):
         arrays.own("data", base)[entries.positions] = values
+    apply_written(again, arrays, base)
+    return data
+
+
+def apply_written(again: Replay, arrays: LPArrays, base: LPArrays) -> None:
+    """Write the row bounds, and the costs and bounds of columns, that ``again``'s families gave, where
+    they differ from ``base``'s.
+
+    Raises:
+        Rebuild: if whole-number columns would change.
+    """
     for block, lower, upper in again.rows.values():
         for name, new in (("row_lower", lower), ("row_upper", upper)):
             if not np.array_equal(new, getattr(base, name)[block.rows]):
                 arrays.own(name, base)[block.rows] = new
-    for block, values_lp in again.columns.values():
+    for block, values in again.columns.values():
         cols = slice(block.offset, block.offset + block.size)
-        if not np.array_equal(values_lp.integrality, base.integrality[cols].astype(bool)):
+        if not np.array_equal(values.integrality, base.integrality[cols].astype(bool)):
             raise Rebuild(f"whole-number columns {block.name} change")
-        for name, new in (("cost", values_lp.cost), ("col_lower", values_lp.col_lower),
-                          ("col_upper", values_lp.col_upper)):
+        for name, new in (("cost", values.cost), ("col_lower", values.col_lower), ("col_upper", values.col_upper)):
             if not np.array_equal(new, getattr(base, name)[cols]):
                 arrays.own(name, base)[cols] = new
-    return data

@@ -203,13 +203,13 @@ class LiveModel:
     def binding(self, parameter: Parameter) -> Binding | None:
         """The in-place mapping of a parameter, or None if it needs a rebuild (cached)."""
         if parameter not in self._bindings:
-            self._bindings[parameter] = bind(parameter, self.case, self.lp, self.data, self.base)
+            self._bindings[parameter] = bind(parameter, self.case, self.lp, self.data)
         return self._bindings[parameter]
 
     def arrays_for(self, assignments: Sequence[Assignment]) -> tuple[LPArrays, LinearProgram, ModelData, bool]:
         """The LP arrays with ``assignments`` applied, and the LP and model data they belong to; ``True`` if rebuilt."""
         bindings = [self.binding(a.parameter) for a in assignments]
-        if all(b is not None and b.fits(a.value, a.how) and b.valid(a.value, a.how) for b, a in zip(bindings, assignments)):
+        if all(b is not None and b.valid(a.value, a.how) for b, a in zip(bindings, assignments)):
             found = self._in_place(list(zip(bindings, assignments)))
             if found is not None:
                 return found[0], self.lp, found[1], False
@@ -225,25 +225,30 @@ class LiveModel:
 
     def _in_place(self, pairs: list[tuple[Binding, Assignment]]) -> tuple[LPArrays, ModelData] | None:
         """The base arrays with every binding applied, and their model data; None if two bindings touch
-        the same entries or a coefficient change would alter the matrix's structure."""
-        coefficients = [(b, a) for b, a in pairs if b.kind == "coefficients"]
-        entries = None
-        if coefficients:
-            entries = self.family_entries(tuple(sorted({f for b, _ in coefficients for f in b.families})))
-            if entries is None:
-                return None
-        if overlapping([b for b, _ in pairs], entries):
+        the same entries or a replayed family would change the matrix's structure.
+
+        Where some family is replayed (a coefficient changed, or a lever's cost with budgets), the
+        limits' families are replayed too, so that every entry is the one a rebuild gives.
+        """
+        families = {f for b, _ in pairs for f in b.families}
+        replaying = bool(families)
+        families |= {b.family for b, _ in pairs if replaying and b.family}
+        entries = self.family_entries(tuple(sorted(families))) if replaying else None
+        if replaying and entries is None:
+            return None
+        patched = [(b, a) for b, a in pairs if b.families or (replaying and b.family)]
+        direct = [(b, a) for b, a in pairs if b.direct(replaying)]
+        if overlapping([b for b, _ in patched], [b for b, _ in direct], entries):
             return None
         arrays, data = self.base.shallow(), self.data
-        if coefficients:
-            cells = [(b.parameter.table, b.parameter.column, b.index, b.new_values(a.value, a.how)) for b, a in coefficients]
+        if replaying:
+            cells = [(b.parameter.table, b.parameter.column, b.cells, b.new_values(a.value, a.how)) for b, a in patched]
             try:
                 data = apply_coefficients(arrays, self.base, self.lp, self.case, cells, entries)
             except Rebuild:
                 return None
-        for b, a in pairs:
-            if b.kind != "coefficients":
-                b.apply(arrays, self.base, a.value, a.how)
+        for b, a in direct:
+            b.apply(arrays, self.base, a.value, a.how)
         return arrays, data
 
     # --- solving -------------------------------------------------------------------------------------

@@ -225,11 +225,13 @@ def apply_changes(case: Case, assignments: Sequence[Assignment], label: str = "a
 class Binding:
     """How a fast parameter's value reaches the LP arrays.
 
-    ``kind`` is ``row_lower``, ``row_upper``, ``col_upper`` or ``cost``. ``index`` are the LP rows or
-    columns touched, ``row_of`` the matched table row (0..n-1) each of them comes from, and
-    ``old`` the parameter's current value in each matched table row. For ``coefficients`` (see
-    :mod:`optimiser.analysis.coefficients`), ``index`` are the matched table rows and ``families``
-    the constraint families replayed.
+    ``kind`` is ``row_lower``, ``row_upper``, ``col_upper``, ``cost`` or ``coefficients``. ``cells``
+    are the matched table rows, ``old`` the parameter's current value in each; ``index`` the LP rows
+    or columns a ``row_*``, ``col_upper`` or ``cost`` binding writes directly, ``row_of`` the matched
+    row (0..n-1) each comes from. ``families``: the constraint families to replay with the new values
+    whenever this parameter changes (:mod:`optimiser.analysis.coefficients`): those a coefficient
+    enters, or the budget rows a lever's cost enters. ``family``: the family of the rows a limit
+    writes, replayed instead of offsetting its bounds where other parameters are replayed anyway.
     """
 
     parameter: Parameter
@@ -237,12 +239,11 @@ class Binding:
     index: np.ndarray
     row_of: np.ndarray
     old: np.ndarray
+    cells: np.ndarray
     discount: np.ndarray | None = None  # cost: discount factor of each column
-    coef_pos: np.ndarray | None = None  # cost: positions in a.data of budget coefficients of the columns
-    coef_row_of: np.ndarray | None = None
     limit: float | None = None
-    budgeted: bool = False  # cost: the LP has budget rows, so costs are also matrix coefficients
-    families: tuple[str, ...] = ()  # coefficients: the constraint families that use the parameter
+    families: tuple[str, ...] = ()
+    family: str | None = None
     blank: bool = False  # some matched cell is blank: scaling it is refused (by a rebuild's checks)
 
     def new_values(self, value: float, how: How) -> np.ndarray:
@@ -253,13 +254,6 @@ class Binding:
                 new = np.minimum(new, self.limit)
             return new
         return np.full(self.old.shape, float(value))
-
-    def fits(self, value: float, how: How) -> bool:
-        """Whether this value can be applied in place; if not, the caller rebuilds.
-
-        Setting a lever cost where it is now 0 would need budget coefficients the matrix does not hold.
-        """
-        return not (self.kind == "cost" and how == "set" and self.budgeted and bool(np.any(self.old == 0)))
 
     def valid(self, value: float, how: How) -> bool:
         """Whether the new values pass their column's own checks, as loading applies them to each cell.
@@ -273,14 +267,9 @@ class Binding:
             return False
         return column_accepts(self.parameter.table, self.parameter.column, np.unique(self.new_values(value, how)))
 
-    def touches(self) -> dict[str, np.ndarray]:
-        """The entries written, by array (``coefficients``: the table cells changed)."""
-        if self.kind == "coefficients":
-            return {f"cells {self.parameter.table}.{self.parameter.column}": self.index}
-        out = {self.kind: self.index}
-        if self.coef_pos is not None:
-            out["data"] = self.coef_pos
-        return out
+    def direct(self, replaying: bool) -> bool:
+        """Whether the value is written into the arrays by :meth:`apply` (a limit is not, when replaying)."""
+        return self.kind in ("cost", "col_upper") or (self.kind in ("row_lower", "row_upper") and not replaying)
 
     def apply(self, arrays: LPArrays, base: LPArrays, value: float, how: How) -> None:
         """Write the value into ``arrays`` (a shallow copy of ``base``): entries are recomputed from ``base``."""
@@ -292,11 +281,7 @@ class Binding:
             arrays.own("col_upper", base)[self.index] = np.where(np.isnan(new), np.inf, new)[self.row_of]
         elif self.kind == "cost":
             arrays.own("cost", base)[self.index] = new[self.row_of] * self.discount
-            if self.coef_pos is not None and self.coef_pos.size:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    ratio = np.where(self.old != 0, new / self.old, 1.0)
-                arrays.own("data", base)[self.coef_pos] = base.data[self.coef_pos] * ratio[self.coef_row_of]
-        else:  # pragma: no cover - guarded by bind()
+        else:  # pragma: no cover - guarded by direct()
             raise ValueError(self.kind)
 
 
@@ -351,7 +336,7 @@ def column_accepts(table: str, column: str, values: np.ndarray) -> bool:
     return True
 
 
-def bind(parameter: Parameter, case: Case, lp: LinearProgram, data: ModelData, base: LPArrays) -> Binding | None:
+def bind(parameter: Parameter, case: Case, lp: LinearProgram, data: ModelData) -> Binding | None:
     """Map a parameter onto LP entries, or return None if it needs a rebuild.
 
     Raises:
@@ -370,24 +355,24 @@ def bind(parameter: Parameter, case: Case, lp: LinearProgram, data: ModelData, b
     blank = bool(np.isnan(old).any())
 
     if key in COEFFICIENTS:
-        return Binding(parameter, "coefficients", rows, np.arange(n), old, limit=limit, families=COEFFICIENTS[key],
-                       blank=blank)
+        return Binding(parameter, "coefficients", rows, np.arange(n), old, rows, limit=limit,
+                       families=COEFFICIENTS[key], blank=blank)
 
     if key in _ROW_LIMITS:
         name, kind = _ROW_LIMITS[key]
         block = _row_block(lp, name)
-        if block is None or np.isnan(old).any():
+        if block is None or blank:
             return None
-        return Binding(parameter, kind, block.offset + rows, np.arange(n), old, limit=limit, blank=blank)
+        return Binding(parameter, kind, block.offset + rows, np.arange(n), old, rows, limit=limit, family=block.family)
 
     if key == ("targets", "maximum_fte"):
         has_max = np.flatnonzero(table["maximum_fte"].notna().to_numpy())
         block = _row_block(lp, "target_maximum")
-        if block is None or np.isnan(old).any():
+        if block is None or blank:
             return None  # a blank maximum has no row: adding one changes the LP's shape
         position = {int(i): r for r, i in enumerate(has_max)}
         return Binding(parameter, "row_upper", block.offset + np.array([position[int(i)] for i in rows], np.int64),
-                       np.arange(n), old, blank=blank)
+                       np.arange(n), old, rows, family=block.family)
 
     if key == ("targets", "penalty_gbp_per_fte"):
         soft = np.flatnonzero((table["kind"] == "soft").to_numpy())
@@ -395,23 +380,22 @@ def bind(parameter: Parameter, case: Case, lp: LinearProgram, data: ModelData, b
         short = lp.variables["target_shortfall"]
         default = case.config.default_penalty_gbp_per_fte
         keep = np.array([int(i) in position for i in rows], bool)
-        old = np.where(np.isnan(old), default, old)
         cols = short.offset + np.array([position[int(i)] for i in rows[keep]], np.int64)
-        return Binding(parameter, "cost", cols, np.flatnonzero(keep), old, discount=np.ones(cols.size), coef_pos=None,
-                       blank=blank)
+        return Binding(parameter, "cost", cols, np.flatnonzero(keep), np.where(np.isnan(old), default, old), rows,
+                       discount=np.ones(cols.size), blank=blank)
 
     if key == ("exits", "max_exits_fte"):
         E = lp.variables["planned_exits"]
-        return Binding(parameter, "col_upper", E.offset + rows, np.arange(n), old, blank=blank)
+        return Binding(parameter, "col_upper", E.offset + rows, np.arange(n), old, rows, blank=blank)
 
-    if key in _COSTS:
+    if key in _COSTS:  # the cost of the columns; a budget's coefficients too (budget rows replayed)
         block = lp.variables[_COSTS[key]]
         cols, row_of = _cost_columns(key, rows, table, lp, data)
         years = block.labels["year"].to_numpy(object)[cols - block.offset]
         discount = data.discount[data.year_index(years)]
-        pos, pos_row_of = _budget_entries(lp, base, cols, row_of)
-        return Binding(parameter, "cost", cols, row_of, old, discount=discount, coef_pos=pos, coef_row_of=pos_row_of,
-                       budgeted=_row_block(lp, "spending_limit") is not None, blank=blank)
+        budgets = _row_block(lp, "spending_limit")
+        return Binding(parameter, "cost", cols, row_of, old, rows, discount=discount, blank=blank,
+                       families=(budgets.family,) if budgets is not None else ())
     return None  # pragma: no cover
 
 
@@ -449,35 +433,23 @@ def _cost_columns(key, rows: np.ndarray, table: pd.DataFrame, lp: LinearProgram,
     return np.concatenate(cols).astype(np.int64), np.concatenate(row_of).astype(np.int64)
 
 
-def _budget_entries(lp: LinearProgram, base: LPArrays, cols: np.ndarray, row_of: np.ndarray):
-    """Positions in ``base.a.data`` of the budget-row coefficients of ``cols`` (they scale with the cost)."""
-    block = _row_block(lp, "spending_limit")
-    if block is None or cols.size == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    starts, ends = base.indptr[cols], base.indptr[cols + 1]
-    pos = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)]) if cols.size else np.zeros(0, np.int64)
-    owner = np.repeat(row_of, ends - starts)
-    rows = base.indices[pos]
-    keep = (rows >= block.offset) & (rows < block.offset + block.size)
-    return pos[keep].astype(np.int64), owner[keep].astype(np.int64)
+def overlapping(patched: Sequence[Binding], direct: Sequence[Binding], entries: FamilyEntries | None = None) -> bool:
+    """Whether bindings touch the same entries (then they cannot be composed from the base).
 
-
-def overlapping(bindings: Sequence[Binding], entries: FamilyEntries | None = None) -> bool:
-    """Whether two bindings touch the same LP entries (then they cannot be composed from the base).
-
-    Coefficient bindings are applied together (``entries``: where their families write), so they
-    overlap only with each other's table cells and with the other bindings' LP entries.
+    ``patched`` change table cells (replayed together: they clash only on the same cells),
+    ``direct`` write LP entries (they clash with each other and with where ``entries``' families write).
     """
     seen: dict[str, list[np.ndarray]] = {}
     if entries is not None:
-        seen = {"row_lower": [entries.rows], "row_upper": [entries.rows], "data": [entries.positions],
-                **{kind: [entries.columns] for kind in ("cost", "col_lower", "col_upper")}}
-    for b in bindings:
-        for kind, index in b.touches().items():
-            before = seen.setdefault(kind, [])
-            if any(np.intersect1d(index, s).size for s in before):
-                return True
-            before.append(index)
+        seen = {"row_lower": [entries.rows], "row_upper": [entries.rows],
+                **{kind: [entries.columns] for kind in ("cost", "col_upper")}}
+    touched = [(f"cells {b.parameter.table}.{b.parameter.column}", b.cells) for b in patched]
+    touched += [(b.kind, b.index) for b in direct]
+    for kind, index in touched:
+        before = seen.setdefault(kind, [])
+        if any(np.intersect1d(index, s).size for s in before):
+            return True
+        before.append(index)
     return False
 
 
