@@ -35,11 +35,17 @@ parameter                                          LP update
 ``exits.max_exits_fte``                            upper bound of the exit columns
 ================================================  ==============================================
 
+A lever's budget coefficients (in a case with budgets) are written by the budget family itself,
+replayed with the new costs.
+
 **Coefficient parameters** (leaver rates, completion and take-up rates, first-year retention, mentor
 shares, placement use, upskilling's source shares: :data:`~optimiser.analysis.coefficients.COEFFICIENTS`)
 are matrix coefficients, and some also right-hand sides. They too are updated in place: the
 constraint families that use them run again on the base LP's layout
-(:mod:`optimiser.analysis.coefficients`), and the entries they write replace the base LP's.
+(:mod:`optimiser.analysis.coefficients`), and the entries they write replace the base LP's. Where
+some family is replayed anyway, a limit changed beside it reaches the LP the same way (its family
+replayed) instead of by an offset of its bound, so that every entry is the one a rebuild gives, to
+the bit (a Monte Carlo draw's result does not depend on the route).
 
 A value is applied in place only if it passes its column's own checks (those loading applies to a
 cell: a share within 0-1, a cost not negative, a number that is finite) and no two parameters touch
