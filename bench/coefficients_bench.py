@@ -76,7 +76,7 @@ def child(tree: str, what: str, draws: int, run_out: int) -> dict:
 
     def counted(model, *args, **kwargs):
         point = original_solve(model, *args, **kwargs)
-        runs.append((point.seconds, point.rebuilt, point.simplex))
+        runs.append((point.seconds, point.rebuilt, point.simplex, point.iterations))
         return point
 
     live.LiveModel.solve = counted
@@ -85,7 +85,7 @@ def child(tree: str, what: str, draws: int, run_out: int) -> dict:
     figures = df.drop(columns=[c for c in df.columns if "iterations" in c or "seconds" in c]).to_dict("records")
     return {"runs": 1, "solves": len(runs), "cpu_s": cpu, "map_cpu_s": clock["map"], "highs_s": sum(r[0] for r in runs),
             "rebuilt": sum(r[1] for r in runs), "methods": {m: sum(r[2] == m for r in runs) for m in ("primal", "dual")},
-            "figures": figures}
+            "iterations": [r[3] for r in runs], "figures": figures}
 
 
 def headline(figures: list[dict]) -> float:
@@ -134,11 +134,13 @@ def main(argv=None) -> int:
                 rec["p_both_headline_met"] = {m: headline(rec[m]["figures"]) for m in ("before", "after")}
                 rec["iterations_equal"] = [f["iterations"] for f in rec["before"]["figures"]] == \
                     [f["iterations"] for f in rec["after"]["figures"]]
+            else:
+                rec["iterations_equal"] = rec["before"]["iterations"] == rec["after"]["iterations"]
             b, a = rec["before"], rec["after"]
             print(f"{what:10s} CPU after/before {a['cpu_s'] / b['cpu_s']:.2f}; mapping after/before "
                   f"{a['map_cpu_s'] / max(b['map_cpu_s'], 1e-9):.3f}; figures differ by {rec['largest_relative_difference']:.1e}"
-                  + (f"; P(both headline met) {rec['p_both_headline_met']}; same iterations {rec['iterations_equal']}"
-                     if what == "montecarlo" else ""), flush=True)
+                  + (f"; P(both headline met) {rec['p_both_headline_met']}" if what == "montecarlo" else "")
+                  + f"; same simplex iterations {rec['iterations_equal']}", flush=True)
             out["cases"][what] = rec
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=1, default=str) + "\n")
