@@ -217,23 +217,17 @@ class LiveModel:
         lp, data = build_lp(changed)
         return LPArrays.from_lp(lp), lp, data, True
 
-    def family_entries(self, families: tuple[str, ...]) -> FamilyEntries | None:
-        """Where ``families`` write in the base LP (cached), or None if they cannot be replayed."""
-        if families not in self._entries:
-            self._entries[families] = family_entries(self.lp, self.data, self.base, families)
-        return self._entries[families]
-
     def _in_place(self, pairs: list[tuple[Binding, Assignment]]) -> tuple[LPArrays, ModelData] | None:
-        """The base arrays with every binding applied, and their model data; None if two bindings touch
-        the same entries or a replayed family would change the matrix's structure.
-
-        Where some family is replayed (a coefficient changed, or a lever's cost with budgets), the
-        limits' families are replayed too, so that every entry is the one a rebuild gives.
-        """
+        """The base arrays with every binding applied, and their model data; None if bindings clash or a
+        replayed family would change the matrix's structure. Where a family is replayed anyway, the
+        limits' families are too, so that every entry is the one a rebuild gives."""
         families = {f for b, _ in pairs for f in b.families}
         replaying = bool(families)
         families |= {b.family for b, _ in pairs if replaying and b.family}
-        entries = self.family_entries(tuple(sorted(families))) if replaying else None
+        key = tuple(sorted(families))
+        if replaying and key not in self._entries:  # where the families write in the base LP
+            self._entries[key] = family_entries(self.lp, self.data, self.base, key)
+        entries = self._entries.get(key)
         if replaying and entries is None:
             return None
         patched = [(b, a) for b, a in pairs if b.families or (replaying and b.family)]
