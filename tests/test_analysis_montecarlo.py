@@ -144,3 +144,26 @@ def test_spec_file_errors_are_reported(tmp_path):
 
 def test_default_headline_targets_are_the_family_wide_hard_ones():
     assert default_headline(national()) == ["traditional_growth_2020_21", "new_role_growth_2020_21"]
+
+
+def test_draws_updated_in_place_equal_draws_of_rebuilt_cases(tmp_path, monkeypatch):
+    """Leaver and completion rates are updated in place (issue 16): every draw, and so every figure of
+    the summary, is what rebuilding each draw's case gives, to the byte."""
+    from optimiser.analysis.live import LiveModel
+
+    case = load_case(FIXTURE)
+    solved: list[bool] = []
+    original = LiveModel.solve
+
+    def solve(model, *args, **kwargs):
+        point = original(model, *args, **kwargs)
+        solved.append(point.rebuilt)
+        return point
+
+    monkeypatch.setattr(LiveModel, "solve", solve)
+    run_montecarlo(case, spec(), tmp_path / "in_place", executor="serial")
+    assert solved == [False] * 12
+    monkeypatch.setattr(LiveModel, "binding", lambda model, parameter: None)  # every draw rebuilt
+    run_montecarlo(case, spec(), tmp_path / "rebuilt", executor="serial")
+    assert solved[12:] == [True] * 12
+    assert files(tmp_path / "in_place") == files(tmp_path / "rebuilt")

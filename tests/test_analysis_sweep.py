@@ -7,7 +7,7 @@ import pytest
 
 from optimiser import load_case, solve
 from optimiser.analysis import Assignment, LiveModel, Parameter, sweep
-from optimiser.analysis.params import LPArrays, apply_changes, is_fast
+from optimiser.analysis.params import LPArrays, apply_changes, column_accepts, is_fast
 from optimiser.analysis.sweep import grid_points, parse_assignment, parse_values
 from optimiser.case import CaseError
 from optimiser.model.build import build_lp
@@ -64,29 +64,106 @@ FAST = [
     ("exits.max_exits_fte[area=B]", 4, "set"),
 ]
 REBUILD = [
-    ("leaver_rates.leaver_rate[region=north]", 1.2, "scale"),
-    ("programmes.completion_rate", 1.3, "scale"),  # capped at 1
-    ("staff_groups.mentor_share[staff_group=nurse]", 0.3, "set"),
-    ("recruitment_costs.first_year_retention", 0.9, "set"),
     ("discount_rate", 0.035, "set"),
+    ("programmes.students_per_mentor[programme=degree]", 3, "set"),
+    ("retention_segments.share_of_leavers", 0.5, "scale"),
 ]
+
+
+def coefficient_case(tmp_path, whole_cohorts: bool = False):
+    """Three years, two STPs, every family a coefficient parameter enters: stock flow with a pipeline
+    (completion and take-up also move right-hand sides) and an upskilling route (its outflow from the
+    source group), retention segments, first-year retention of recruits, mentoring, placements,
+    upskilling's source share; ``whole_cohorts``: the degree in whole cohorts of at least 3, whose
+    bound on starts reads the placement rows."""
+    groups = [dict(staff_group="nurse", name="Nurse", family="traditional", mentor_share=0.5),
+              dict(staff_group="hca", name="HCA", family="new_role")]
+    return make_case(
+        tmp_path, name="cohorts" if whole_cohorts else "coefficients", last_year=Y3, stps=TWO_STPS,
+        staff_groups=groups,
+        baseline_workforce=[dict(stp=s, staff_group=g, fte_in_post=n) for s, g, n in
+                            [("A", "nurse", 100), ("B", "nurse", 150), ("A", "hca", 40), ("B", "hca", 60)]],
+        leaver_rates=[dict(area="england", staff_group="nurse", leaver_rate=0.1),
+                      dict(area="north", staff_group="nurse", leaver_rate=0.12),
+                      dict(area="england", staff_group="hca", leaver_rate=0.2)],
+        programmes=[prog("degree", 2, 30_000, completion=0.8, take_up=0.9, placement_use=1, mentor_group="nurse",
+                         students_per_mentor=2, integer=whole_cohorts, min_cohort=3 if whole_cohorts else 0),
+                    prog("upskill", 1, 8_000, completion=0.9, source_group="hca", max_source_share=0.2,
+                         placement_use=0.5),
+                    prog("hca_course", 1, 3_000, completion=0.85, take_up=0.8, group="hca")],
+        pipeline=[dict(stp="A", programme="degree", qualification_year=Y2, students=20),
+                  dict(stp="B", programme="upskill", qualification_year=Y1, students=5),
+                  dict(stp="B", programme="hca_course", qualification_year=Y1, students=10)],
+        recruitment_costs=[rec(10_000, first_year_retention=0.9), rec(2_000, group="hca"),
+                           rec(15_000, source="intl", area="south", first_year_retention=0.8)],
+        recruitment_pools=[dict(scope="england", source="dom", pool_fte=25),
+                           dict(scope="south", source="intl", pool_fte=5)],
+        retention_segments=[dict(area="england", staff_group="nurse", segment=1, share_of_leavers=0.2,
+                                 cost_per_avoided_leaver_gbp=4_000),
+                            dict(area="england", staff_group="hca", segment=1, share_of_leavers=0.3,
+                                 cost_per_avoided_leaver_gbp=1_500)],
+        placement_capacity=[dict(scope="england", placements=60)],
+        targets=[tgt("trad", Y3, 20, measure="growth", family="traditional"),
+                 tgt("hca_y2", Y2, 95, staff_group="hca", kind="soft", penalty_gbp_per_fte=50_000)])
+
+
+#: Coefficient parameters, updated in place by replaying their constraint families.
+COEFFICIENT = [
+    ("leaver_rates.leaver_rate[region=north]", 1.2, "scale"),  # stock flow and retention; the baseline's survivors
+    ("leaver_rates.leaver_rate", 0.15, "set"),
+    ("programmes.completion_rate", 1.3, "scale"),  # capped at 1; qualifiers of starts and of the pipeline
+    ("programmes.take_up_rate[programme=degree]", 0.7, "set"),
+    ("programmes.completion_rate[programme=upskill]", 0.5, "set"),  # upskilling's outflow from hca
+    ("recruitment_costs.first_year_retention", 0.95, "set"),
+    ("recruitment_costs.first_year_retention[source=intl]", 0.8, "scale"),
+    ("staff_groups.mentor_share[staff_group=nurse]", 0.3, "set"),
+    ("programmes.placement_use[programme=degree]", 1.5, "scale"),
+    ("programmes.placement_use[programme=upskill]", 0.25, "set"),
+    ("programmes.max_source_share", 0.1, "set"),
+]
+
+
+def assert_same_lp(arrays, reference, exact: bool = False):
+    """The whole LP: structure, costs, column and row bounds, and every matrix entry (``exact``: to the bit)."""
+    assert arrays.same_structure(reference)
+    names = ("cost", "col_lower", "col_upper", "row_lower", "row_upper", "data", "integrality")
+    for name in names:
+        if exact or name == "integrality":
+            np.testing.assert_array_equal(getattr(arrays, name), getattr(reference, name), err_msg=name)
+        else:
+            np.testing.assert_allclose(getattr(arrays, name), getattr(reference, name), rtol=1e-12, atol=1e-9,
+                                       err_msg=name)
+
+
+def check_against_rebuild(case, assignments, in_place: bool = True, exact: bool = False):
+    """The arrays of ``assignments`` equal a rebuild of the changed case (``exact``: to the bit)."""
+    model = LiveModel(case)
+    arrays, _, _, rebuilt = model.arrays_for(assignments)
+    assert rebuilt == (not in_place)
+    changed = apply_changes(case, assignments)
+    reference = LPArrays.from_lp(build_lp(changed)[0])
+    assert_same_lp(arrays, reference, exact)
+    moved = not np.array_equal(arrays.a.data, model.base.a.data) or any(
+        not np.array_equal(getattr(arrays, n), getattr(model.base, n)) for n in ("cost", "col_upper", "row_lower", "row_upper"))
+    assert moved, "the parameter should change the LP"
+    return model, changed
 
 
 @pytest.mark.parametrize("path,value,how", FAST + REBUILD)
 def test_lp_updates_equal_a_rebuild_from_the_changed_case(tmp_path, path, value, how):
-    case = rich_case(tmp_path)
-    model = LiveModel(case)
+    check_against_rebuild(rich_case(tmp_path), [Assignment(Parameter.parse(path), value, how)],
+                          in_place=is_fast(Parameter.parse(path)))
+
+
+@pytest.mark.parametrize("path,value,how", COEFFICIENT)
+def test_coefficients_updated_in_place_equal_a_rebuild_and_its_optimum(tmp_path, path, value, how):
+    case = coefficient_case(tmp_path)
     a = [Assignment(Parameter.parse(path), value, how)]
-    arrays, _, _, rebuilt = model.arrays_for(a)
-    assert rebuilt == (not is_fast(Parameter.parse(path)))
-    reference = LPArrays.from_lp(build_lp(apply_changes(case, a))[0])
-    assert arrays.same_structure(reference)
-    for name in ("cost", "col_lower", "col_upper", "row_lower", "row_upper"):
-        np.testing.assert_allclose(getattr(arrays, name), getattr(reference, name), rtol=1e-12, atol=1e-9, err_msg=name)
-    np.testing.assert_allclose(arrays.a.data, reference.a.data, rtol=1e-12, atol=1e-12)
-    changed = not np.array_equal(arrays.a.data, model.base.a.data) or any(
-        not np.array_equal(getattr(arrays, n), getattr(model.base, n)) for n in ("cost", "col_upper", "row_lower", "row_upper"))
-    assert changed, "the parameter should change the LP"
+    model, changed = check_against_rebuild(case, a, exact=True)
+    point, reference = model.solve(a, start="base"), LiveModel(changed).solve([], start="cold")
+    assert not point.rebuilt
+    assert point.status == reference.status == "optimal"
+    assert point.objective == pytest.approx(reference.objective, rel=1e-9)
 
 
 def test_scaled_shares_are_capped_at_one(tmp_path):
@@ -147,7 +224,7 @@ def test_warm_sweep_equals_cold_solves_one_parameter(tmp_path):
 
 
 def test_warm_grid_sweep_with_rebuilds_equals_cold_solves(tmp_path):
-    """A grid of a fast parameter and one that changes coefficients (leaver rates: rebuilt, still warm)."""
+    """A grid of a fast parameter and one that changes coefficients (leaver rates: in place, warm)."""
     case = rich_case(tmp_path)
     grid = {"recruitment_pools.pool_fte": [0.6, 1.0, 1.4], "leaver_rates.leaver_rate": [0.9, 1.1]}
     df = sweep(case, grid, scale=True, executor="serial")
@@ -202,3 +279,114 @@ def test_sweep_does_not_change_the_case(tmp_path):
     assert case.content_hash == before
     for k, v in tables.items():
         pd.testing.assert_frame_equal(case.tables[k], v)
+
+
+def test_placement_use_in_place_moves_the_whole_cohort_bound(tmp_path):
+    """Whole cohorts: a start's bound ``M = PC / w`` reads the placement rows (MODEL.md §Integer
+    variant): 60 places at 1.5 places a student allow 40 starts, so the cohort_upper rows take −40 on
+    cohort_runs (a rebuild gives the same), and the MIP's optimum is the rebuild's."""
+    case = coefficient_case(tmp_path, whole_cohorts=True)
+    a = [Assignment(Parameter.parse("programmes.placement_use[programme=degree]"), 1.5, "scale")]
+    model, changed = check_against_rebuild(case, a, exact=True)
+    arrays, lp, _, _ = model.arrays_for(a)
+    upper = next(b for b in lp.row_blocks if b.name == "cohort_upper")
+    runs = lp.variables["cohort_runs"]
+    entries = arrays.a[upper.rows][:, runs.offset:runs.offset + runs.size].toarray()
+    assert np.allclose(entries[entries != 0], -40.0)
+    point, reference = model.solve(a, start="base"), LiveModel(changed).solve([], start="cold")
+    assert point.status == reference.status == "optimal" and not point.rebuilt
+    assert point.objective == pytest.approx(reference.objective, rel=2 * model.mip_gap)
+
+
+@pytest.mark.parametrize("assignments", [
+    [("leaver_rates.leaver_rate", 1.1, "scale"), ("programmes.completion_rate[programme=degree]", 0.9, "scale"),
+     ("programmes.take_up_rate", 0.95, "scale"), ("recruitment_costs.first_year_retention", 0.85, "set"),
+     ("recruitment_pools.pool_fte", 0.8, "scale"), ("programmes.cost_per_place_gbp", 1.2, "scale")],
+    [("programmes.placement_use", 0.5, "scale"), ("placement_capacity.placements", 50, "set")],  # the same rows
+    [("staff_groups.mentor_share", 0.4, "set"), ("targets.minimum_fte[target=trad]", 25, "set"),
+     ("targets.penalty_gbp_per_fte[target=hca_y2]", 0.5, "scale")],
+])
+def test_several_parameters_together_equal_a_rebuild_to_the_bit(tmp_path, assignments):
+    """Coefficients entering the same rows (leaver, completion and first-year retention rates all enter
+    the stock-flow rows) are replayed together from one changed case; limits beside them reach the LP
+    through the same case (their families replayed), so every entry is the rebuild's, to the bit."""
+    a = [Assignment(Parameter.parse(p), v, h) for p, v, h in assignments]
+    check_against_rebuild(coefficient_case(tmp_path), a, exact=True)
+
+
+def test_a_lever_cost_in_a_budgeted_case_replays_the_budget_rows(tmp_path):
+    """Training costs enter the budget rows as coefficients (cost per place / years × years covered): they
+    are replayed from the budget family, to the bit; setting a cost where it is 0 would add coefficients,
+    and is rebuilt."""
+    case = rich_case(tmp_path)
+    for path, value, how, in_place in [("programmes.cost_per_place_gbp", 1.1, "scale", True),
+                                       ("recruitment_costs.cost_per_recruit_gbp[source=intl]", 12_345, "set", True),
+                                       ("exits.cost_per_exit_gbp", 0, "set", False)]:
+        check_against_rebuild(case, [Assignment(Parameter.parse(path), value, how)], in_place=in_place, exact=in_place)
+
+
+@pytest.mark.parametrize("assignments", [
+    [("recruitment_costs.first_year_retention[source=intl]", 0, "set")],  # a coefficient becomes 0: dropped
+    [("leaver_rates.leaver_rate", 1.1, "scale"), ("leaver_rates.leaver_rate[region=north]", 0.9, "scale")],
+])
+def test_changes_that_cannot_be_made_in_place_are_rebuilt(tmp_path, assignments):
+    a = [Assignment(Parameter.parse(p), v, h) for p, v, h in assignments]
+    check_against_rebuild(coefficient_case(tmp_path), a, in_place=False)
+
+
+@pytest.mark.parametrize("path,value,how", [
+    ("leaver_rates.leaver_rate", 1.5, "set"),
+    ("programmes.completion_rate[programme=degree]", -0.2, "scale"),
+    ("programmes.placement_use", -1, "set"),
+    ("staff_groups.mentor_share", float("inf"), "set"),
+    ("recruitment_pools.pool_fte", -1, "scale"),
+])
+def test_a_bad_value_is_refused_with_the_message_of_a_rebuild(tmp_path, path, value, how):
+    """The in-place path checks only the changed column's values; a value they refuse goes to the
+    rebuild, whose checks (loading's) name the change, column, value and what was expected."""
+    case = coefficient_case(tmp_path)
+    a = [Assignment(Parameter.parse(path), value, how)]
+    with pytest.raises(CaseError) as refused:
+        apply_changes(case, a)
+    point = LiveModel(case).solve(a, start="base")
+    assert point.status == "invalid"
+    assert point.message == "; ".join(str(p) for p in refused.value.problems)
+    assert Parameter.parse(path).column in point.message
+
+
+def test_the_column_checks_accept_only_what_loading_accepts_unchanged():
+    """``column_accepts`` (the in-place path's only check) passes a value only if loading's row checks
+    pass it in that column and keep it as it is (a blank, NaN, becomes the column's default there)."""
+    from optimiser.case.rows import validate_rows
+    from optimiser.case.tables import TABLES
+
+    probes = [-1.0, -1e-12, 0.0, 1e-12, 0.5, 1.0, 1.0 + 1e-12, 2.5, 15.0, 16.0, 1e300, float("nan"), float("inf")]
+    checked = 0
+    for name, spec in TABLES.items():
+        for column, field in spec.row.model_fields.items():
+            if "float" not in str(field.annotation) and "int" not in str(field.annotation):
+                continue
+            row = {c: _valid_cell(spec, c) for c in spec.row.model_fields} | {"_file": "f", "_row": 2}
+            assert not validate_rows(pd.DataFrame([row], dtype=object), spec)[1], name
+            for v in probes:
+                accepts = column_accepts(name, column, np.array([v]))
+                typed, problems = validate_rows(pd.DataFrame([row | {column: v}], dtype=object), spec)
+                if accepts:
+                    assert not problems and typed[column].iloc[0] == v, (name, column, v)
+                checked += 1
+    assert checked > 200
+    assert column_accepts("leaver_rates", "leaver_rate", np.array([0.0, 0.3, 1.0]))
+    assert not column_accepts("leaver_rates", "leaver_rate", np.array([0.3, 1.5]))
+    assert not column_accepts("programmes", "placement_use", np.array([np.nan]))
+
+
+def _valid_cell(spec, column):
+    """A value every check of ``column`` accepts (for the other cells of a probe row)."""
+    valid = {"family": "traditional", "measure": "level", "lever": "all", "kind": "soft", "duration_years": 2,
+             "segment": 1}
+    if column in valid:
+        return valid[column]
+    if column.endswith("year"):
+        return "2016/17"
+    annotation = str(spec.row.model_fields[column].annotation)
+    return 0.5 if "float" in annotation else "x" if "str" in annotation else None

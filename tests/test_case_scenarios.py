@@ -6,6 +6,8 @@ recruitment costs nurse 10,000, psw 2,000 in both STPs; one england pool of 30 a
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import FIXTURE, ROOT, CaseCopy, find, only
@@ -231,6 +233,49 @@ def test_changed_case_is_checked_across_rows(case_copy: CaseCopy):
                                                       "where": {"target": "trad"}})
     p = only(problems, file=FILE, row=1, column="maximum_fte")
     assert "maximum must not be below the minimum (20)" in p.expected
+
+
+def test_checks_across_rows_are_skipped_only_for_columns_they_do_not_read(base_case: Case, monkeypatch):
+    """A change to a number no check across rows reads (a rate) runs its cells' checks alone, and a bad
+    value is refused with the message it always had; a change to a column those checks read (a target's
+    maximum) or a setting runs them all."""
+    import optimiser.case.load as load
+
+    calls = []
+    monkeypatch.setattr(load, "check_case", lambda *a, **k: calls.append("check_case") or [])
+    base_case.with_changes([{"table": "leaver_rates", "column": "leaver_rate", "scale": 1.1}])
+    base_case.with_changes([{"table": "programmes", "column": "completion_rate", "set": 0.7}])
+    assert calls == []
+    with pytest.raises(CaseError) as refused:
+        base_case.with_changes([{"table": "leaver_rates", "column": "leaver_rate", "set": 1.5}])
+    assert str(refused.value) == ("case changes, change 1, column 'leaver_rate': 1.5 — expected a value ≤ 1: "
+                                  "Share (0-1) of opening staff in post who leave in a year")
+    assert calls == []
+    base_case.with_changes([{"table": "targets", "column": "maximum_fte", "set": 50, "where": {"target": "trad"}}])
+    base_case.with_changes([{"setting": "discount_rate", "set": 0.01}])
+    assert calls == ["check_case", "check_case"]
+
+
+def test_every_column_the_checks_across_rows_read_is_listed():
+    """``CROSS_CHECKED`` holds every table column named in checks.py, except where a name only labels a
+    problem's column (``column=...``, or ``_at``'s third argument): those are not reads."""
+    import ast
+
+    from optimiser.case import checks
+    from optimiser.case.tables import TABLES
+
+    columns = {c for spec in TABLES.values() for c in spec.row.model_fields}
+    tree = ast.parse(Path(checks.__file__).read_text(encoding="utf-8"))
+    labels = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            labels |= {id(k.value) for k in node.keywords if k.arg == "column"}
+            if isinstance(node.func, ast.Name) and node.func.id == "_at" and len(node.args) >= 3:
+                labels.add(id(node.args[2]))
+    read = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in columns and id(n) not in labels}
+    assert read <= checks.CROSS_CHECKED, sorted(read - checks.CROSS_CHECKED)
+    assert {"leaver_rate", "completion_rate", "take_up_rate", "placement_use", "mentor_share",
+            "first_year_retention", "fte_in_post", "pool_fte"}.isdisjoint(checks.CROSS_CHECKED)
 
 
 def test_changed_programme_source_group_is_checked(case_copy: CaseCopy):

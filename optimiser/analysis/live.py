@@ -6,9 +6,10 @@ object (``changeRowsBounds``, ``changeColsCost``, ``changeColsBounds``, ``change
 simplex from the current basis: primal simplex where no limit or bound changed (only costs, or
 matrix coefficients: the last plan stays feasible, or nearly, so primal simplex mostly improves the
 cost; a few iterations where dual simplex takes thousands), dual simplex where limits or bounds
-changed (the last basis stays dual feasible). Parameters that change matrix coefficients are
-applied by ``Case.with_changes`` and a rebuild of the arrays; the live model is then updated the
-same way, so it still starts from the last basis.
+changed (the last basis stays dual feasible). Rates that are matrix coefficients are mapped in
+place too (:mod:`optimiser.analysis.coefficients`); a leaver rate also moves right-hand sides (the
+baseline's survivors), so it re-solves by dual simplex. Other parameters are applied by
+``Case.with_changes`` and a rebuild; the live model is updated the same way, from the last basis.
 
 Primal and dual simplex can stop at different optimal vertices where the optimum is not unique.
 So that no reported figure depends on the method, the costs HiGHS sees on the target-shortfall
@@ -37,6 +38,7 @@ from optimiser.case.config import SolverSettings
 from optimiser.model.build import build_lp
 from optimiser.model.data import ModelData
 from optimiser.model.lp import LinearProgram
+from optimiser.analysis.coefficients import FamilyEntries, Rebuild, apply_coefficients, family_entries
 from optimiser.analysis.params import (Assignment, Binding, LPArrays, Parameter, apply_changes, bind,
                                        overlapping)
 from optimiser.solvers.base import DEFAULT_MIP_GAP, relative_gap
@@ -192,6 +194,7 @@ class LiveModel:
         self.highs: highspy.Highs | None = None
         self.current: LPArrays | None = None  # what the live HiGHS object holds
         self._bindings: dict[Parameter, Binding | None] = {}
+        self._entries: dict[tuple[str, ...], FamilyEntries | None] = {}
         self._base_basis = None
         self._tie_break: np.ndarray | None = None  # of self.lp
         self.solves = 0
@@ -200,21 +203,47 @@ class LiveModel:
     def binding(self, parameter: Parameter) -> Binding | None:
         """The in-place mapping of a parameter, or None if it needs a rebuild (cached)."""
         if parameter not in self._bindings:
-            self._bindings[parameter] = bind(parameter, self.case, self.lp, self.data, self.base)
+            self._bindings[parameter] = bind(parameter, self.case, self.lp, self.data)
         return self._bindings[parameter]
 
     def arrays_for(self, assignments: Sequence[Assignment]) -> tuple[LPArrays, LinearProgram, ModelData, bool]:
-        """The LP arrays with ``assignments`` applied, and the LP they belong to; ``True`` if rebuilt."""
+        """The LP arrays with ``assignments`` applied, and the LP and model data they belong to; ``True`` if rebuilt."""
         bindings = [self.binding(a.parameter) for a in assignments]
-        fast = all(b is not None and b.fits(a.value, a.how) for b, a in zip(bindings, assignments))
-        if fast and not overlapping(bindings):
-            arrays = self.base.shallow()
-            for b, a in zip(bindings, assignments):
-                b.apply(arrays, self.base, a.value, a.how)
-            return arrays, self.lp, self.data, False
+        if all(b is not None and b.valid(a.value, a.how) for b, a in zip(bindings, assignments)):
+            found = self._in_place(list(zip(bindings, assignments)))
+            if found is not None:
+                return found[0], self.lp, found[1], False
         changed = apply_changes(self.case, assignments)
         lp, data = build_lp(changed)
         return LPArrays.from_lp(lp), lp, data, True
+
+    def _in_place(self, pairs: list[tuple[Binding, Assignment]]) -> tuple[LPArrays, ModelData] | None:
+        """The base arrays with every binding applied, and their model data; None if bindings clash or a
+        replayed family would change the matrix's structure. Where a family is replayed anyway, the
+        limits' families are too, so that every entry is the one a rebuild gives."""
+        families = {f for b, _ in pairs for f in b.families}
+        replaying = bool(families)
+        families |= {b.family for b, _ in pairs if replaying and b.family}
+        key = tuple(sorted(families))
+        if replaying and key not in self._entries:  # where the families write in the base LP
+            self._entries[key] = family_entries(self.lp, self.data, self.base, key)
+        entries = self._entries.get(key)
+        if replaying and entries is None:
+            return None
+        patched = [(b, a) for b, a in pairs if b.families or (replaying and b.family)]
+        direct = [(b, a) for b, a in pairs if b.direct(replaying)]
+        if overlapping([b for b, _ in patched], [b for b, _ in direct], entries):
+            return None
+        arrays, data = self.base.shallow(), self.data
+        if replaying:
+            cells = [(b.parameter.table, b.parameter.column, b.cells, b.new_values(a.value, a.how)) for b, a in patched]
+            try:
+                data = apply_coefficients(arrays, self.base, self.lp, self.case, cells, entries)
+            except Rebuild:
+                return None
+        for b, a in direct:
+            b.apply(arrays, self.base, a.value, a.how)
+        return arrays, data
 
     # --- solving -------------------------------------------------------------------------------------
     def _new_highs(self) -> highspy.Highs:

@@ -35,26 +35,42 @@ parameter                                          LP update
 ``exits.max_exits_fte``                            upper bound of the exit columns
 ================================================  ==============================================
 
-Every other parameter (leaver rates, completion and take-up rates, first-year retention, mentor
-shares, students per mentor, placement use, retention shares, baseline, pipeline, settings such as
-``discount_rate``) changes matrix coefficients or the LP's shape, and is applied by
-``Case.with_changes`` and a rebuild of the LP's arrays; a live solver still starts from the last
-basis when the shape is unchanged.
+A lever's budget coefficients (in a case with budgets) are written by the budget family itself,
+replayed with the new costs.
+
+**Coefficient parameters** (leaver rates, completion and take-up rates, first-year retention, mentor
+shares, placement use, upskilling's source shares: :data:`~optimiser.analysis.coefficients.COEFFICIENTS`)
+are matrix coefficients, and some also right-hand sides. They too are updated in place: the
+constraint families that use them run again on the base LP's layout
+(:mod:`optimiser.analysis.coefficients`), and the entries they write replace the base LP's. Where
+some family is replayed anyway, a limit changed beside it reaches the LP the same way (its family
+replayed) instead of by an offset of its bound, so that every entry is the one a rebuild gives, to
+the bit (a Monte Carlo draw's result does not depend on the route).
+
+A value is applied in place only if it passes its column's own checks (those loading applies to a
+cell: a share within 0-1, a cost not negative, a number that is finite) and no two parameters touch
+the same entries. Otherwise, and for every other parameter (students per mentor, retention shares,
+baseline, pipeline, settings such as ``discount_rate``), the change goes through ``Case.with_changes``
+and a rebuild of the LP's arrays, which reports a bad value as loading would; a live solver still
+starts from the last basis when the shape is unchanged.
 """
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, replace
-from typing import Iterable, Literal, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated, Iterable, Literal, Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
+from pydantic import TypeAdapter, ValidationError
 
 from optimiser.case import Case, CaseError, Problem
 from optimiser.case.changes import Change, apply_table_change
 from optimiser.case.tables import TABLES
+from optimiser.analysis.coefficients import COEFFICIENTS, FamilyEntries
+from optimiser.analysis.lp_arrays import LPArrays
 from optimiser.model.data import ModelData
 from optimiser.model.lp import LinearProgram
 
@@ -209,81 +225,19 @@ def apply_changes(case: Case, assignments: Sequence[Assignment], label: str = "a
     return case.with_changes(changes_for(case, assignments), label=label)
 
 
-# --- the LP as plain arrays ---------------------------------------------------------------------------
-
-@dataclass
-class LPArrays:
-    """The numbers of an LP: costs, bounds and the matrix in compressed-column form.
-
-    :meth:`shallow` copies share every array; :meth:`own` gives a copy its own array before it
-    writes to it, so that only what a change touches is copied.
-    """
-
-    cost: np.ndarray
-    col_lower: np.ndarray
-    col_upper: np.ndarray
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    data: np.ndarray  # matrix values, CSC order
-    indices: np.ndarray  # int32 row of each value
-    indptr: np.ndarray  # int32 column starts
-    shape: tuple[int, int]
-    integrality: np.ndarray  # int32, 1 for integer columns
-
-    @classmethod
-    def from_lp(cls, lp: LinearProgram) -> "LPArrays":
-        a = lp.matrix()
-        return cls(lp.cost.copy(), lp.col_lower.copy(), lp.col_upper.copy(), lp.row_lower.copy(), lp.row_upper.copy(),
-                   a.data.copy(), a.indices.astype(np.int32), a.indptr.astype(np.int32), a.shape,
-                   lp.integrality.astype(np.int32))
-
-    @property
-    def a(self) -> sp.csc_matrix:
-        """The matrix (sharing this object's arrays)."""
-        return sp.csc_matrix((self.data, self.indices, self.indptr), shape=self.shape, copy=False)
-
-    def shallow(self) -> "LPArrays":
-        return replace(self)
-
-    def copy(self) -> "LPArrays":
-        """A copy owning its numbers (the matrix structure is shared)."""
-        out = self.shallow()
-        for name in ("cost", "col_lower", "col_upper", "row_lower", "row_upper", "data"):
-            setattr(out, name, getattr(self, name).copy())
-        return out
-
-    def own(self, name: str, base: "LPArrays") -> np.ndarray:
-        """Array ``name``, copied first if it is still ``base``'s."""
-        value = getattr(self, name)
-        if value is getattr(base, name):
-            value = value.copy()
-            setattr(self, name, value)
-        return value
-
-    def same_limits(self, other: "LPArrays") -> bool:
-        """Whether ``other`` has this LP's shape, bounds and limits (its costs and coefficients may differ)."""
-        if not self.same_structure(other):
-            return False
-        return all(getattr(self, n) is getattr(other, n) or np.array_equal(getattr(self, n), getattr(other, n))
-                   for n in ("col_lower", "col_upper", "row_lower", "row_upper", "integrality"))
-
-    def same_structure(self, other: "LPArrays") -> bool:
-        if self.shape != other.shape:
-            return False
-        if self.indptr is other.indptr and self.indices is other.indices:
-            return True
-        return np.array_equal(self.indptr, other.indptr) and np.array_equal(self.indices, other.indices)
-
-
 # --- fast bindings: a parameter mapped onto LP entries ----------------------------------------------
 
 @dataclass
 class Binding:
     """How a fast parameter's value reaches the LP arrays.
 
-    ``kind`` is ``row_lower``, ``row_upper``, ``col_upper`` or ``cost``. ``index`` are the LP rows or
-    columns touched, ``row_of`` the matched table row (0..n-1) each of them comes from, and
-    ``old`` the parameter's current value in each matched table row.
+    ``kind`` is ``row_lower``, ``row_upper``, ``col_upper``, ``cost`` or ``coefficients``. ``cells``
+    are the matched table rows, ``old`` the parameter's current value in each; ``index`` the LP rows
+    or columns a ``row_*``, ``col_upper`` or ``cost`` binding writes directly, ``row_of`` the matched
+    row (0..n-1) each comes from. ``families``: the constraint families to replay with the new values
+    whenever this parameter changes (:mod:`optimiser.analysis.coefficients`): those a coefficient
+    enters, or the budget rows a lever's cost enters. ``family``: the family of the rows a limit
+    writes, replayed instead of offsetting its bounds where other parameters are replayed anyway.
     """
 
     parameter: Parameter
@@ -291,11 +245,12 @@ class Binding:
     index: np.ndarray
     row_of: np.ndarray
     old: np.ndarray
+    cells: np.ndarray
     discount: np.ndarray | None = None  # cost: discount factor of each column
-    coef_pos: np.ndarray | None = None  # cost: positions in a.data of budget coefficients of the columns
-    coef_row_of: np.ndarray | None = None
     limit: float | None = None
-    budgeted: bool = False  # cost: the LP has budget rows, so costs are also matrix coefficients
+    families: tuple[str, ...] = ()
+    family: str | None = None
+    blank: bool = False  # some matched cell is blank: scaling it is refused (by a rebuild's checks)
 
     def new_values(self, value: float, how: How) -> np.ndarray:
         """The parameter's new value in each matched table row."""
@@ -306,12 +261,21 @@ class Binding:
             return new
         return np.full(self.old.shape, float(value))
 
-    def fits(self, value: float, how: How) -> bool:
-        """Whether this value can be applied in place; if not, the caller rebuilds.
+    def valid(self, value: float, how: How) -> bool:
+        """Whether the new values pass their column's own checks, as loading applies them to each cell.
 
-        Setting a lever cost where it is now 0 would need budget coefficients the matrix does not hold.
+        None of these columns is read by the checks across rows and tables, except targets' minimum
+        and maximum and soft targets' penalty (see ``CROSS_CHECKED`` in :mod:`optimiser.case.checks`),
+        which a sweep checks for its extreme values first. If not valid, the caller rebuilds, and the
+        rebuild refuses the value with the message loading gives.
         """
-        return not (self.kind == "cost" and how == "set" and self.budgeted and bool(np.any(self.old == 0)))
+        if how == "scale" and self.blank:
+            return False
+        return column_accepts(self.parameter.table, self.parameter.column, np.unique(self.new_values(value, how)))
+
+    def direct(self, replaying: bool) -> bool:
+        """Whether the value is written into the arrays by :meth:`apply` (a limit is not, when replaying)."""
+        return self.kind in ("cost", "col_upper") or (self.kind in ("row_lower", "row_upper") and not replaying)
 
     def apply(self, arrays: LPArrays, base: LPArrays, value: float, how: How) -> None:
         """Write the value into ``arrays`` (a shallow copy of ``base``): entries are recomputed from ``base``."""
@@ -323,11 +287,7 @@ class Binding:
             arrays.own("col_upper", base)[self.index] = np.where(np.isnan(new), np.inf, new)[self.row_of]
         elif self.kind == "cost":
             arrays.own("cost", base)[self.index] = new[self.row_of] * self.discount
-            if self.coef_pos is not None and self.coef_pos.size:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    ratio = np.where(self.old != 0, new / self.old, 1.0)
-                arrays.own("data", base)[self.coef_pos] = base.data[self.coef_pos] * ratio[self.coef_row_of]
-        else:  # pragma: no cover - guarded by bind()
+        else:  # pragma: no cover - guarded by direct()
             raise ValueError(self.kind)
 
 
@@ -348,17 +308,41 @@ _COSTS = {
 }
 
 #: (table, column) pairs applied in place on a built LP; everything else rebuilds.
-FAST_PARAMETERS = sorted(set(_ROW_LIMITS) | set(_COSTS) | {("targets", "maximum_fte"),
-                                                            ("targets", "penalty_gbp_per_fte"),
-                                                            ("exits", "max_exits_fte")})
+FAST_PARAMETERS = sorted(set(_ROW_LIMITS) | set(_COSTS) | set(COEFFICIENTS) | {("targets", "maximum_fte"),
+                                                                              ("targets", "penalty_gbp_per_fte"),
+                                                                              ("exits", "max_exits_fte")})
 
 
 def is_fast(parameter: Parameter) -> bool:
-    """Whether a parameter is a bound or cost that is updated in place (see the module docstring)."""
+    """Whether a parameter is a bound, cost or coefficient updated in place (see the module docstring)."""
     return (parameter.table, parameter.column) in FAST_PARAMETERS
 
 
-def bind(parameter: Parameter, case: Case, lp: LinearProgram, data: ModelData, base: LPArrays) -> Binding | None:
+@lru_cache(maxsize=None)
+def _column_checker(table: str, column: str) -> TypeAdapter | None:
+    """A checker of a list of values of one column, with the checks its schema field applies to a
+    cell (type, range, finite), or None where a validator of the row reads the column too."""
+    row = TABLES[table].row
+    if any(column in d.info.fields for d in row.__pydantic_decorators__.field_validators.values()):
+        return None
+    field = row.model_fields[column]
+    kind = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+    return TypeAdapter(list[kind], config=row.model_config)
+
+
+def column_accepts(table: str, column: str, values: np.ndarray) -> bool:
+    """Whether every value passes the checks loading applies to a cell of ``table.column``."""
+    checker = _column_checker(table, column)
+    if checker is None:
+        return False
+    try:
+        checker.validate_python([float(v) for v in values])
+    except ValidationError:
+        return False
+    return True
+
+
+def bind(parameter: Parameter, case: Case, lp: LinearProgram, data: ModelData) -> Binding | None:
     """Map a parameter onto LP entries, or return None if it needs a rebuild.
 
     Raises:
@@ -374,22 +358,27 @@ def bind(parameter: Parameter, case: Case, lp: LinearProgram, data: ModelData, b
     key = (parameter.table, parameter.column)
     n = len(rows)
     limit = share_limit(*key)
+    blank = bool(np.isnan(old).any())
+
+    if key in COEFFICIENTS:
+        return Binding(parameter, "coefficients", rows, np.arange(n), old, rows, limit=limit,
+                       families=COEFFICIENTS[key], blank=blank)
 
     if key in _ROW_LIMITS:
         name, kind = _ROW_LIMITS[key]
         block = _row_block(lp, name)
-        if block is None or np.isnan(old).any():
+        if block is None or blank:
             return None
-        return Binding(parameter, kind, block.offset + rows, np.arange(n), old, limit=limit)
+        return Binding(parameter, kind, block.offset + rows, np.arange(n), old, rows, limit=limit, family=block.family)
 
     if key == ("targets", "maximum_fte"):
         has_max = np.flatnonzero(table["maximum_fte"].notna().to_numpy())
         block = _row_block(lp, "target_maximum")
-        if block is None or np.isnan(old).any():
+        if block is None or blank:
             return None  # a blank maximum has no row: adding one changes the LP's shape
         position = {int(i): r for r, i in enumerate(has_max)}
         return Binding(parameter, "row_upper", block.offset + np.array([position[int(i)] for i in rows], np.int64),
-                       np.arange(n), old)
+                       np.arange(n), old, rows, family=block.family)
 
     if key == ("targets", "penalty_gbp_per_fte"):
         soft = np.flatnonzero((table["kind"] == "soft").to_numpy())
@@ -397,22 +386,22 @@ def bind(parameter: Parameter, case: Case, lp: LinearProgram, data: ModelData, b
         short = lp.variables["target_shortfall"]
         default = case.config.default_penalty_gbp_per_fte
         keep = np.array([int(i) in position for i in rows], bool)
-        old = np.where(np.isnan(old), default, old)
         cols = short.offset + np.array([position[int(i)] for i in rows[keep]], np.int64)
-        return Binding(parameter, "cost", cols, np.flatnonzero(keep), old, discount=np.ones(cols.size), coef_pos=None)
+        return Binding(parameter, "cost", cols, np.flatnonzero(keep), np.where(np.isnan(old), default, old), rows,
+                       discount=np.ones(cols.size), blank=blank)
 
     if key == ("exits", "max_exits_fte"):
         E = lp.variables["planned_exits"]
-        return Binding(parameter, "col_upper", E.offset + rows, np.arange(n), old)
+        return Binding(parameter, "col_upper", E.offset + rows, np.arange(n), old, rows, blank=blank)
 
-    if key in _COSTS:
+    if key in _COSTS:  # the cost of the columns; a budget's coefficients too (budget rows replayed)
         block = lp.variables[_COSTS[key]]
         cols, row_of = _cost_columns(key, rows, table, lp, data)
         years = block.labels["year"].to_numpy(object)[cols - block.offset]
         discount = data.discount[data.year_index(years)]
-        pos, pos_row_of = _budget_entries(lp, base, cols, row_of)
-        return Binding(parameter, "cost", cols, row_of, old, discount=discount, coef_pos=pos, coef_row_of=pos_row_of,
-                       budgeted=_row_block(lp, "spending_limit") is not None)
+        budgets = _row_block(lp, "spending_limit")
+        return Binding(parameter, "cost", cols, row_of, old, rows, discount=discount, blank=blank,
+                       families=(budgets.family,) if budgets is not None else ())
     return None  # pragma: no cover
 
 
@@ -450,46 +439,25 @@ def _cost_columns(key, rows: np.ndarray, table: pd.DataFrame, lp: LinearProgram,
     return np.concatenate(cols).astype(np.int64), np.concatenate(row_of).astype(np.int64)
 
 
-def _budget_entries(lp: LinearProgram, base: LPArrays, cols: np.ndarray, row_of: np.ndarray):
-    """Positions in ``base.a.data`` of the budget-row coefficients of ``cols`` (they scale with the cost)."""
-    block = _row_block(lp, "spending_limit")
-    if block is None or cols.size == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    starts, ends = base.indptr[cols], base.indptr[cols + 1]
-    pos = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)]) if cols.size else np.zeros(0, np.int64)
-    owner = np.repeat(row_of, ends - starts)
-    rows = base.indices[pos]
-    keep = (rows >= block.offset) & (rows < block.offset + block.size)
-    return pos[keep].astype(np.int64), owner[keep].astype(np.int64)
+def overlapping(patched: Sequence[Binding], direct: Sequence[Binding], entries: FamilyEntries | None = None) -> bool:
+    """Whether bindings touch the same entries (then they cannot be composed from the base).
 
-
-@dataclass
-class Plan:
-    """Assignments split into those applied in place and those needing a rebuild."""
-
-    bindings: list[tuple[Binding, Assignment]] = field(default_factory=list)
-    rebuild: list[Assignment] = field(default_factory=list)
-
-    @property
-    def fast(self) -> bool:
-        return not self.rebuild
-
-
-def overlapping(bindings: Sequence[Binding]) -> bool:
-    """Whether two bindings touch the same LP entries (then they cannot be composed from the base)."""
-    seen: dict[str, set] = {}
-    for b in bindings:
-        s = seen.setdefault(b.kind, set())
-        idx = set(b.index.tolist())
-        if s & idx:
+    ``patched`` change table cells (replayed together: they clash only on the same cells),
+    ``direct`` write LP entries (they clash with each other and with where ``entries``' families write).
+    """
+    seen: dict[str, list[np.ndarray]] = {}
+    if entries is not None:
+        seen = {"row_lower": [entries.rows], "row_upper": [entries.rows],
+                **{kind: [entries.columns] for kind in ("cost", "col_upper")}}
+    touched = [(f"cells {b.parameter.table}.{b.parameter.column}", b.cells) for b in patched]
+    touched += [(b.kind, b.index) for b in direct]
+    for kind, index in touched:
+        before = seen.setdefault(kind, [])
+        if any(np.intersect1d(index, s).size for s in before):
             return True
-        s |= idx
+        before.append(index)
     return False
 
 
-def problem_text(exc: CaseError) -> str:
-    return "; ".join(str(p) for p in exc.problems)
-
-
-__all__ = ["Assignment", "Binding", "FAST_PARAMETERS", "LPArrays", "Parameter", "Plan", "Problem", "apply_changes",
-           "bind", "changes_for", "is_fast", "matched_rows", "share_limit"]
+__all__ = ["Assignment", "Binding", "FAST_PARAMETERS", "LPArrays", "Parameter", "Problem", "apply_changes", "bind",
+           "changes_for", "column_accepts", "is_fast", "matched_rows", "share_limit"]

@@ -9,6 +9,18 @@ from optimiser.case.tables import NATIONAL, TABLES, split_list
 from optimiser.case.years import parse_year
 
 
+#: Every column the checks below read (a key of one table may be a plain column of another). A scenario
+#: change to any other column, a key excepted (keys cannot be changed), needs only the checks of its own
+#: cells: ``Case.with_changes`` skips the checks across rows and tables then. tests/test_case_scenarios.py
+#: keeps this list complete.
+CROSS_CHECKED = frozenset({
+    "area", "cost_per_avoided_leaver_gbp", "duration_years", "family", "from_year", "integer", "kind", "maximum_fte",
+    "mentor_group", "min_cohort", "minimum_fte", "penalty_gbp_per_fte", "programme", "qualification_year", "region",
+    "scope", "segment", "share_of_leavers", "source", "source_group", "staff_group", "stp", "students_per_mentor",
+    "to_year", "year",
+})
+
+
 def _at(row, expected: str, column: str | None = None, value=None) -> Problem:
     return Problem(str(row["_file"]), expected, row=int(row["_row"]), column=column, value=value)
 

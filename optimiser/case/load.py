@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from optimiser.case.broadcast import area_members, broadcast
 from optimiser.case.changes import Change, ScenarioFile, apply_setting, apply_table_change, parse_changes
-from optimiser.case.checks import check_case, check_resolved
+from optimiser.case.checks import CROSS_CHECKED, check_case, check_resolved
 from optimiser.case.config import CaseConfig
 from optimiser.case.files import check_path, load_yaml, read_text
 from optimiser.case.problems import CaseError, Problem
@@ -278,8 +278,9 @@ def _resolve(config: CaseConfig, tables: dict[str, pd.DataFrame]) -> dict[str, p
 
 def _apply(config: CaseConfig, tables: dict[str, pd.DataFrame], changes: list[Change], file: str,
            rows: list[int] | None = None):
-    """Apply changes in order, then validate the changed case like a base case. ``rows``: the row of each
-    change in a workbook's scenarios sheet (else changes are numbered 1, 2, ...)."""
+    """Apply changes in order, then validate the changed case like a base case (the checks across rows and
+    tables only if a change is a setting or a column they read). ``rows``: the row of each change in a
+    workbook's scenarios sheet (else changes are numbered 1, 2, ...)."""
     settings = config.model_dump()
     tables = dict(tables)
     region_of = dict(zip(tables["stps"]["stp"], tables["stps"]["region"]))
@@ -305,7 +306,7 @@ def _apply(config: CaseConfig, tables: dict[str, pd.DataFrame], changes: list[Ch
     for name in sorted(changed):
         tables[name], found = validate_rows(tables[name], TABLES[name])
         problems += found
-    if not problems:
+    if not problems and any(c.setting is not None or c.column in CROSS_CHECKED for c in changes):
         problems += check_case(new_config, tables) + check_resolved(tables, new_config)
     if problems:
         raise CaseError(problems)
