@@ -138,8 +138,8 @@ METHODS = {
     "dual": {"solver": "simplex", "simplex_strategy": 1},  # the engine's stage 1
     "primal": {"solver": "simplex", "simplex_strategy": 4},
     "ipm+crossover": {"solver": "ipm", "run_crossover": "on"},
-    "ipm, no crossover": {"solver": "ipm", "run_crossover": "off"},
-    "dual, presolve off": {"solver": "simplex", "simplex_strategy": 1, "presolve": "off"},
+    "ipm no crossover": {"solver": "ipm", "run_crossover": "off"},
+    "dual presolve off": {"solver": "simplex", "simplex_strategy": 1, "presolve": "off"},
     "pdlp": {"solver": "pdlp"},
 }
 
@@ -342,7 +342,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run-out-years", type=int, default=0)
     ap.add_argument("--parts", default="structure,methods,dw")
-    ap.add_argument("--methods", default="dual,primal,ipm+crossover,ipm, no crossover,dual, presolve off,"
+    ap.add_argument("--methods", default="dual,primal,ipm+crossover,ipm no crossover,dual presolve off,"
                                          "dual LP by dual simplex")
     ap.add_argument("--dw-iterations", type=int, default=60)
     ap.add_argument("--dw-seconds", type=float, default=300.0)

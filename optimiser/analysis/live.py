@@ -7,9 +7,10 @@ simplex from the current basis: primal simplex where no limit or bound changed (
 matrix coefficients: the last plan stays feasible, or nearly, so primal simplex mostly improves the
 cost; a few iterations where dual simplex takes thousands), dual simplex where only limits or bounds
 changed (the last basis stays dual feasible). Where matrix coefficients changed together with limits
-(leaver or completion rates, whose constants also move), the last basis is in general neither primal
-nor dual feasible; primal simplex took fewer iterations there on each such tornado bar of the
-national case (bench/README.md), so it runs primal too. Parameters that change matrix coefficients are
+(leaver or completion rates, mentor shares, whose constants also move), the last basis is in general
+neither primal nor dual feasible; there primal simplex took 0.52 of dual simplex's iterations over the
+national tornado's six such bars (a quarter on completion rates, more on mentor shares;
+bench/README.md), so it runs primal too. Parameters that change matrix coefficients are
 applied by ``Case.with_changes`` and a rebuild of the arrays; the live model is then updated the
 same way, so it still starts from the last basis.
 
