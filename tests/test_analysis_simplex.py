@@ -76,7 +76,7 @@ def test_diagnosis_is_the_same_with_primal_or_dual_cheapest_plans(tmp_path, monk
 @pytest.mark.parametrize("path,value,method", [
     ("programmes.completion_rate", 0.9, "primal"),  # coefficients only (starts → later staff)
     ("recruitment_costs.first_year_retention", 0.8, "primal"),
-    ("leaver_rates.leaver_rate", 1.2, "dual"),  # also the limits: the baseline's survivors are constants
+    ("leaver_rates.leaver_rate", 1.2, "primal"),  # the limits too (the baseline's survivors are constants): still primal
     ("programmes.placement_use", 0.5, "primal"),
 ])
 def test_coefficient_changes_pick_the_method_by_what_changed_and_match_a_cold_solve(tmp_path, path, value, method):

@@ -5,11 +5,14 @@ The LP is built once. Each re-solve maps its parameter values onto the LP's arra
 object (``changeRowsBounds``, ``changeColsCost``, ``changeColsBounds``, ``changeCoeff``) and runs
 simplex from the current basis: primal simplex where no limit or bound changed (only costs, or
 matrix coefficients: the last plan stays feasible, or nearly, so primal simplex mostly improves the
-cost; a few iterations where dual simplex takes thousands), dual simplex where limits or bounds
-changed (the last basis stays dual feasible). Rates that are matrix coefficients are mapped in
-place too (:mod:`optimiser.analysis.coefficients`); a leaver rate also moves right-hand sides (the
-baseline's survivors), so it re-solves by dual simplex. Other parameters are applied by
-``Case.with_changes`` and a rebuild; the live model is updated the same way, from the last basis.
+cost; a few iterations where dual simplex takes thousands), dual simplex where only limits or bounds
+changed (the last basis stays dual feasible). Rates that are matrix coefficients are mapped in place
+too (:mod:`optimiser.analysis.coefficients`). Where coefficients changed together with limits
+(leaver or completion rates, mentor shares, whose constants also move), the last basis is in general
+neither primal nor dual feasible; there primal simplex took 0.52 of dual simplex's iterations over the
+national tornado's six such bars (a quarter on completion rates, more on mentor shares;
+bench/README.md), so it runs primal too. Other parameters are applied by ``Case.with_changes`` and a
+rebuild; the live model is updated the same way, so it still starts from the last basis.
 
 Primal and dual simplex can stop at different optimal vertices where the optimum is not unique.
 So that no reported figure depends on the method, the costs HiGHS sees on the target-shortfall
@@ -68,6 +71,11 @@ Simplex = Literal["by_change", "dual"]
 DEFAULT_SIMPLEX: Simplex = "by_change"
 #: The penalty (£ per FTE) that makes hard targets elastic by default in tornado and Monte Carlo runs.
 ELASTIC_PENALTY = 10_000_000.0
+
+
+def _coefficients_changed(base: LPArrays, arrays: LPArrays) -> bool:
+    """Whether ``arrays`` (of ``base``'s structure) has other matrix coefficients than ``base``."""
+    return arrays.data is not base.data and base.same_structure(arrays) and not np.array_equal(arrays.data, base.data)
 
 
 def make_elastic(case: Case, penalty: float = ELASTIC_PENALTY) -> Case:
@@ -294,30 +302,31 @@ class LiveModel:
     def _sync(self, target: LPArrays, lp: LinearProgram) -> bool:
         """Make the live HiGHS model equal ``target``, changing only what differs (keeps the basis).
 
-        Returns True if no limit or bound changed (only costs or coefficients: primal simplex's case).
+        Returns True for primal simplex's case: no limit or bound changed, or some coefficient did.
         """
         h, cur = self.highs, self.current
         self.current = target
         if not cur.same_structure(target):
             self._pass_from_basis(h, target, lp, keep_basis=cur.shape == target.shape)
             return False
-        limits_kept = True
+        primal = True  # until a limit or bound changes
         if target.row_lower is not cur.row_lower or target.row_upper is not cur.row_upper:
             rows = np.flatnonzero((target.row_lower != cur.row_lower) | (target.row_upper != cur.row_upper))
             if rows.size:
                 h.changeRowsBounds(rows.size, rows.astype(np.int32), target.row_lower[rows], target.row_upper[rows])
-                limits_kept = False
+                primal = False
         if target.col_lower is not cur.col_lower or target.col_upper is not cur.col_upper:
             cols = np.flatnonzero((target.col_lower != cur.col_lower) | (target.col_upper != cur.col_upper))
             if cols.size:
                 h.changeColsBounds(cols.size, cols.astype(np.int32), target.col_lower[cols], target.col_upper[cols])
-                limits_kept = False
+                primal = False
         if target.data is not cur.data:
             pos = np.flatnonzero(target.data != cur.data)
             if pos.size > MAX_COEFF_CHANGES:
                 self._pass_from_basis(h, target, lp, keep_basis=True)
-                return limits_kept
+                return True
             if pos.size:
+                primal = True  # coefficients changed: primal simplex whatever else did
                 col_of = np.searchsorted(target.indptr, pos, side="right") - 1
                 row_of = target.indices[pos]
                 for r, c, v in zip(row_of.tolist(), col_of.tolist(), target.data[pos].tolist()):
@@ -327,7 +336,7 @@ class LiveModel:
             if cols.size:
                 cost = target.cost[cols] * self.tie_break(lp)[cols]
                 h.changeColsCost(cols.size, cols.astype(np.int32), cost)
-        return limits_kept
+        return primal
 
     def base_basis(self):
         """The optimal basis of the base case (solved once, cold, in its own HiGHS object)."""
@@ -347,22 +356,23 @@ class LiveModel:
                 ``base`` solves in a fresh HiGHS object from the base case's basis, so that the result
                 depends only on the point; ``cold`` solves in a fresh object from scratch.
 
-        From a kept basis, primal simplex runs where no limit or bound changed and dual simplex
-        otherwise (``simplex="by_change"``); a cold solve is HiGHS's dual simplex.
+        From a kept basis, primal simplex runs where no limit or bound changed or where a matrix
+        coefficient changed, and dual simplex where only limits or bounds changed
+        (``simplex="by_change"``); a cold solve is HiGHS's dual simplex.
         """
         try:
             arrays, lp, data, rebuilt = self.arrays_for(list(assignments))
         except CaseError as exc:
             return Point("invalid", None, None, None, self.lp, self.data, self.base, 0, 0.0, True,
                          message="; ".join(str(p) for p in exc.problems))
-        limits_kept = False
+        primal = False
         if start == "previous":
             if self.highs is None:
                 self.highs = self._new_highs()
                 self._pass(self.highs, arrays, lp)
                 self.current = arrays
             else:
-                limits_kept = self._sync(arrays, lp)
+                primal = self._sync(arrays, lp)
             h = self.highs
         else:
             h = self._new_highs()
@@ -370,8 +380,8 @@ class LiveModel:
             self._pass(h, arrays, lp)
             if basis is not None and basis.valid and arrays.shape == self.base.shape:
                 h.setBasis(basis)
-                limits_kept = self.base.same_limits(arrays)
-        method = PRIMAL if limits_kept and self.simplex == "by_change" and not arrays.integrality.any() else DUAL
+                primal = self.base.same_limits(arrays) or _coefficients_changed(self.base, arrays)
+        method = PRIMAL if primal and self.simplex == "by_change" and not arrays.integrality.any() else DUAL
         h.setOptionValue("simplex_strategy", method)
         t0 = time.perf_counter()
         h.run()
