@@ -5,7 +5,6 @@ Long tables are lists of records in the LP's fixed order. Every float is rounded
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict
 from functools import partial
