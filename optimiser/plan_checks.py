@@ -36,9 +36,9 @@ def plan_checks(sol) -> list[PlanCheck]:
     from optimiser.analysis.diagnosis import Names
 
     names = Names(sol.data)
-    intake = commissioned_intakes(sol)
-    return [_intake_jumps(sol, intake, names), _late_collapse(sol, intake, names), _growth_shares(sol, names),
-            _local_shrink(sol, names), _levers_at_limit(sol, names)]
+    intake, growth = commissioned_intakes(sol), _growth(sol)
+    return [_intake_jumps(sol, intake, names), _late_collapse(sol, intake, names), _growth_shares(sol, growth, names),
+            _local_shrink(sol, growth, names), _levers_at_limit(sol, names)]
 
 
 def commissioned_intakes(sol) -> pd.DataFrame:
@@ -52,7 +52,7 @@ def commissioned_intakes(sol) -> pd.DataFrame:
     scopes = intake_scopes(data)
     unit, stp = data.scope_matrix(scopes["scope"])
     tr = sol.allocations[sol.allocations["lever"] == "training"]
-    starts = tr.pivot_table(index=["item", "stp"], columns="year", values="quantity", aggfunc="sum")
+    starts = tr.groupby(["item", "stp", "year"])["quantity"].sum().unstack("year")
     starts = starts.reindex(columns=data.planning_years, fill_value=0.0).fillna(0.0)
     key = pd.MultiIndex.from_arrays([scopes["programme"].to_numpy()[unit], data.stps.to_numpy()[stp]])
     values = starts.reindex(key, fill_value=0.0).to_numpy()
@@ -122,16 +122,15 @@ def _growth(sol) -> pd.DataFrame:
     data = sol.data
     wf = sol.workforce
     first, last = wf["year"].iloc[0], data.planning_years[-1]
-    return wf[wf["year"].isin([first, last])].pivot_table(
-        index=["family", "staff_group", "stp"], columns="year", values="fte", aggfunc="sum").assign(
-        growth=lambda d: d[last] - d[first], baseline=lambda d: d[first]).reset_index()
+    fte = wf[wf["year"].isin([first, last])].groupby(["family", "staff_group", "stp", "year"])["fte"].sum().unstack("year")
+    return fte.assign(growth=fte[last] - fte[first], baseline=fte[first]).reset_index()
 
 
-def _growth_shares(sol, names) -> PlanCheck:
+def _growth_shares(sol, growth: pd.DataFrame, names) -> PlanCheck:
     cfg = sol.data.case.config.plan_checks
     ratio = cfg.growth_share_ratio
     share = pd.Series(sol.data.reference_share, index=sol.data.stps)
-    by = _growth(sol).groupby(["family", "stp"])["growth"].sum()
+    by = growth.groupby(["family", "stp"])["growth"].sum()
     found = []
     for family, g in by.groupby(level=0):
         total = g.sum()
@@ -149,17 +148,16 @@ def _growth_shares(sol, names) -> PlanCheck:
                                                                   "reference share", found)
 
 
-def _local_shrink(sol, names) -> PlanCheck:
+def _local_shrink(sol, g: pd.DataFrame, names) -> PlanCheck:
     limit = sol.data.case.config.plan_checks.max_local_shrink_share
-    g = _growth(sol)
     national = g.groupby("staff_group")["growth"].sum()
+    shrinks = (g["staff_group"].map(national) > 0) & (g["baseline"] > 0) & (g["growth"] < -limit * g["baseline"] - 1e-6)
     found = []
-    for _, r in g[g["staff_group"].map(national) > 0].iterrows():
-        if r["baseline"] > 0 and r["growth"] < -limit * r["baseline"] - 1e-6:
-            fall = -r["growth"] / r["baseline"]
-            found.append((fall, f"{names.group(r['staff_group'])} in {names.stps.get(r['stp'], r['stp'])}: "
-                                f"{r['baseline']:,.0f} → {r['baseline'] + r['growth']:,.0f} FTE (−{fall:.0%}) while "
-                                f"England grows by {national[r['staff_group']]:,.0f}"))
+    for _, r in g[shrinks].iterrows():
+        fall = -r["growth"] / r["baseline"]
+        found.append((fall, f"{names.group(r['staff_group'])} in {names.stps.get(r['stp'], r['stp'])}: "
+                            f"{r['baseline']:,.0f} → {r['baseline'] + r['growth']:,.0f} FTE (−{fall:.0%}) while "
+                            f"England grows by {national[r['staff_group']]:,.0f}"))
     return _result("local_shrink", "staff groups that shrink in an STP while they grow nationally",
                    f"fall ≤ {limit:.0%} over the plan", found)
 

@@ -146,13 +146,15 @@ class Names:
 
     def item(self, lever: pd.Series, item: pd.Series) -> pd.Series:
         """A lever's item in words: the programme's or source's name; retention segments and exits as they are."""
-        out = item.astype(object).copy()
+        levers, codes = lever.to_numpy(object), item.to_numpy(object)
+        out = codes.copy()
         for name, table in (("training", self.programme), ("recruitment", self.source)):
-            m = lever == name
-            out[m] = item[m].map(table).fillna(item[m])
-        out[lever == "retention"] = "retention " + item[lever == "retention"].astype(str)
-        out[lever == "exit"] = "planned exits"
-        return out
+            m = levers == name
+            out[m] = [table.get(code, code) for code in codes[m]]
+        m = levers == "retention"
+        out[m] = ["retention " + str(code) for code in codes[m]]
+        out[levers == "exit"] = "planned exits"
+        return pd.Series(out, index=item.index, dtype=object)
 
     def beside(self, df: pd.DataFrame, item: bool = True) -> pd.DataFrame:
         """``df`` with ``stp_name``, ``region_name``, ``staff_group_name`` (and ``item_name``) after their codes."""
@@ -167,10 +169,9 @@ class Names:
 
 def period(data: ModelData, years: pd.Series) -> pd.Series:
     """``plan`` for planning years, ``run_out`` for run-out years (MODEL.md §13), ``baseline`` for the year before."""
-    out = pd.Series("baseline", index=years.index, dtype=object)
-    out[years.isin(data.planning_years)] = "plan"
-    out[years.isin(data.years[data.T_plan:])] = "run_out"
-    return out
+    kind = np.select([years.isin(data.years[data.T_plan:]), years.isin(data.planning_years)], ["run_out", "plan"],
+                     default="baseline").astype(object)
+    return pd.Series(kind, index=years.index, dtype=object)
 
 
 def _previous_year(label: str) -> str:
@@ -187,16 +188,16 @@ def _costs(lp: LinearProgram, data: ModelData, alloc: pd.DataFrame) -> pd.DataFr
     committed = alloc.groupby(keys)[["cost_gbp", "present_value_gbp"]].sum()
     duration = dict(zip(data.programmes["programme"], data.programmes["duration_years"]))
     year_pos = {y: i for i, y in enumerate(data.years)}
-    spread = []
-    for lag in range(int(data.programmes["duration_years"].max()) if len(data.programmes) else 0):
-        tr = alloc[alloc["lever"] == "training"]
-        d = tr["item"].map(duration)
-        t = tr["year"].map(year_pos) + lag
-        ok = (lag < d) & (t < data.T)
-        spread.append(pd.DataFrame({"lever": "training", "year": [data.years[i] for i in t[ok]],
-                                    "region": tr["region"][ok], "outlay_gbp": (tr["cost_gbp"] / d)[ok]}))
+    tr = alloc[alloc["lever"] == "training"]
+    d, start = tr["item"].map(duration).to_numpy(float), tr["year"].map(year_pos).to_numpy(np.int64)
+    lags = np.arange(int(data.programmes["duration_years"].max()) if len(data.programmes) else 0)
+    t = start[None, :] + lags[:, None]  # (lag, start): the course years of each start, lag by lag
+    lag, i = np.nonzero((lags[:, None] < d[None, :]) & (t < data.T))
+    spread = pd.DataFrame({"lever": "training", "year": np.array(data.years, dtype=object)[t[lag, i]],
+                           "region": tr["region"].to_numpy(object)[i],
+                           "outlay_gbp": (tr["cost_gbp"].to_numpy(float) / d)[i]})
     other = alloc[alloc["lever"] != "training"][keys].assign(outlay_gbp=alloc["cost_gbp"])
-    outlay = pd.concat(spread + [other], ignore_index=True).groupby(keys)["outlay_gbp"].sum()
+    outlay = pd.concat([spread, other], ignore_index=True).groupby(keys)["outlay_gbp"].sum()
     table = committed.join(outlay, how="outer").fillna(0.0).reset_index()
     table.insert(2, "period", period(data, table["year"]))
     return table.sort_values(keys, kind="stable").reset_index(drop=True)

@@ -1,6 +1,7 @@
 """Broadcast national and regional values to STPs, and blank years to every planning year."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from optimiser.case.tables import NATIONAL, TableSpec
@@ -19,16 +20,26 @@ def area_members(stps: pd.DataFrame) -> pd.DataFrame:
 
 def expand_years(df: pd.DataFrame, years: list[str], run_out: list[str] = ()) -> pd.DataFrame:
     """Repeat blank-year rows in every year, and rows of the last planning year in each run-out year;
-    add ``_year_specific`` (1 for a named year, 0.5 carried forward, 0 blank)."""
-    blank = df["year"].isna()
-    named = df[~blank].assign(_year_specific=1.0)
-    every = list(years) + list(run_out)
-    repeated = df[blank].drop(columns="year").merge(pd.DataFrame({"year": every}), how="cross")
-    parts = [named, repeated.assign(_year_specific=0.0)]
-    if len(run_out):
-        last = named[named["year"] == years[-1]].drop(columns="year")
-        parts.append(last.merge(pd.DataFrame({"year": list(run_out)}), how="cross").assign(_year_specific=0.5))
-    return pd.concat(parts, ignore_index=True)
+    add ``_year_specific`` (1 for a named year, 0.5 carried forward, 0 blank).
+
+    Each row is repeated in place (one take of the rows): a blank row once a year, a row of the last
+    planning year once and then once a run-out year, any other row once.
+    """
+    year = df["year"].to_numpy(object)
+    blank = pd.isna(year)
+    every = np.array(list(years) + list(run_out), dtype=object)
+    carried = ~blank & (year == years[-1]) if len(run_out) else np.zeros(len(df), bool)
+    counts = np.where(blank, len(every), 1 + carried * len(run_out))
+    take = np.repeat(np.arange(len(df)), counts)
+    copy = np.arange(len(take)) - np.repeat(np.cumsum(counts) - counts, counts)  # 0 for a row's first copy, 1, ...
+    blank, later = blank[take], ~blank[take] & (copy > 0)
+    named = year[take]  # a copy: the year each row names, then the years given to blank and carried rows
+    named[blank] = every[copy[blank]]
+    named[later] = np.array(list(run_out), dtype=object)[copy[later] - 1]
+    out = df.iloc[take].reset_index(drop=True)
+    out["year"] = named
+    out["_year_specific"] = np.select([blank, later], [0.0, 0.5], default=1.0)
+    return out
 
 
 def broadcast(df: pd.DataFrame, spec: TableSpec, members: pd.DataFrame, years: list[str],
@@ -50,9 +61,8 @@ def broadcast(df: pd.DataFrame, spec: TableSpec, members: pd.DataFrame, years: l
         df = df.merge(members, on="area").drop(columns="area").rename(columns={"stp": "area"})
         rank = ["level", "_year_specific"]
     else:
-        df = df.assign(level=0)
         rank = ["_year_specific"]
     keys = list(spec.keys)
-    df = df.sort_values(rank, ascending=False, kind="stable").drop_duplicates(keys)
-    df = df.drop(columns=["level", "_year_specific"])
-    return df[list(spec.row.model_fields) + ["_file", "_row"]].sort_values(keys, kind="stable").reset_index(drop=True)
+    # in key order, the most specific row of each key first (a valid case has no two rows of one key and rank)
+    df = df.sort_values(keys + rank, ascending=[True] * len(keys) + [False] * len(rank)).drop_duplicates(keys)
+    return df[list(spec.row.model_fields) + ["_file", "_row"]].reset_index(drop=True)

@@ -1,6 +1,7 @@
 """Checks across rows and tables: duplicates, references, years and consistency."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from optimiser.case.config import CaseConfig
@@ -41,6 +42,8 @@ def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame], incomplete: 
 
     for name, df in tables.items():
         dup = df.duplicated(list(TABLES[name].keys), keep="first")
+        if not dup.any():
+            continue
         for _, row in df[dup].head(MAX_PER_FILE).iterrows():
             key = ", ".join(f"{k}={row[k]}" for k in TABLES[name].keys if row[k] is not None)
             problems.append(_at(row, f"duplicate key ({key}); each key may appear once", TABLES[name].keys[0]))
@@ -64,6 +67,8 @@ def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame], incomplete: 
         if df is None or known is None:
             return
         bad = ~df[column].isin(known) & (df[column].notna() | (not optional))
+        if not bad.any():
+            return
         for _, row in df[bad].head(MAX_PER_FILE).iterrows():  # CaseError lists at most these per file
             problems.append(_at(row, f"unknown {what}; expected one of {_few(known)}", column, row[column]))
         if bad.sum() > MAX_PER_FILE:
@@ -112,7 +117,8 @@ def check_case(config: CaseConfig, tables: dict[str, pd.DataFrame], incomplete: 
             continue
         known, words = (years, horizon + "; targets apply only in planning years") if name == "targets" else \
             (model_years, horizon_and_run_out)
-        for _, row in df[df["year"].notna() & ~df["year"].isin(known)].iterrows():
+        outside = df["year"].notna() & ~df["year"].isin(known)
+        for _, row in df[outside].iterrows() if outside.any() else ():
             problems.append(_at(row, f"year outside {words}", "year", row["year"]))
     if "budgets" in tables:
         for _, row in tables["budgets"].iterrows():
@@ -136,6 +142,8 @@ def _check_absorption(tables: dict[str, pd.DataFrame]) -> list[Problem]:
     if df is None:
         return []
     bad = (df["kind"] == "hard") & df["penalty_gbp_per_fte"].notna()
+    if not bad.any():
+        return []
     return [_at(row, "a penalty applies only to a soft limit; set kind to soft or clear the penalty",
                 "penalty_gbp_per_fte", row["penalty_gbp_per_fte"]) for _, row in df[bad].iterrows()]
 
@@ -171,14 +179,18 @@ def _upskilling_cycle(progs: pd.DataFrame) -> list[Problem]:
 def _check_programmes(tables: dict[str, pd.DataFrame], first: int, last: int) -> list[Problem]:
     progs = tables["programmes"]
     problems = _upskilling_cycle(progs)
-    for _, row in progs.iterrows():
-        if row["source_group"] is not None and row["source_group"] == row["staff_group"]:
+    same = (progs["source_group"].notna() & (progs["source_group"] == progs["staff_group"])).to_numpy()
+    no_ratio = (progs["mentor_group"].notna() & progs["students_per_mentor"].isna()).to_numpy()
+    cohort = ((progs["min_cohort"] > 0) & ~progs["integer"].astype(bool)).to_numpy()
+    for i in np.flatnonzero(same | no_ratio | cohort):  # each bad programme's problems in the order of its cells
+        row = progs.iloc[i]
+        if same[i]:
             problems.append(_at(row, "the source group must differ from the group the programme qualifies into",
                                 "source_group", row["source_group"]))
-        if row["mentor_group"] is not None and pd.isna(row["students_per_mentor"]):
+        if no_ratio[i]:
             problems.append(_at(row, "empty cell; a programme with a mentor group needs students_per_mentor",
                                 "students_per_mentor"))
-        if row["min_cohort"] > 0 and not row["integer"]:
+        if cohort[i]:
             problems.append(_at(row, "a minimum cohort needs integer: true", "min_cohort", row["min_cohort"]))
     pipe = tables.get("pipeline")
     if pipe is not None and not pipe.empty:
@@ -202,11 +214,14 @@ def _check_sources(tables: dict[str, pd.DataFrame], groups: set, sources: set) -
     pools = tables.get("recruitment_pools")
     if pools is None:
         return problems
-    open_pairs = set(zip(tables["recruitment_costs"]["source"], tables["recruitment_costs"]["staff_group"]))
-    for _, row in pools[pools["staff_group"].isin(groups) & pools["source"].isin(sources)].iterrows():
-        if (row["source"], row["staff_group"]) not in open_pairs:
-            problems.append(_at(row, f"source '{row['source']}' is not open to this staff group "
-                                     "(no row in recruitment_costs)", "staff_group", row["staff_group"]))
+    open_pairs = pd.MultiIndex.from_frame(tables["recruitment_costs"][["source", "staff_group"]])
+    known = pools[pools["staff_group"].isin(groups) & pools["source"].isin(sources)]
+    if known.empty:
+        return problems
+    closed = ~pd.MultiIndex.from_frame(known[["source", "staff_group"]]).isin(open_pairs)
+    for _, row in known[closed].iterrows():
+        problems.append(_at(row, f"source '{row['source']}' is not open to this staff group "
+                                 "(no row in recruitment_costs)", "staff_group", row["staff_group"]))
     return problems
 
 
@@ -231,27 +246,51 @@ def _check_retention(tables: dict[str, pd.DataFrame]) -> list[Problem]:
 
 def _check_targets(tables, groups: set | None, regions: set | None, stps: set | None) -> list[Problem]:
     """Target filters name known codes and select some staff group (``None``: codes not all known)."""
+    tg = tables["targets"].reset_index(drop=True)
+    items = {c: _items(tg[c]) for c in ("family", "staff_group", "region", "stp")}
+    filters = (("staff_group", groups, "staff group"), ("region", regions, "region"), ("stp", stps, "STP"))
+    unknown = {c: items[c][~items[c].isin(known)] for c, known, _ in filters if known is not None}
+    named_unknown = tg.index.isin([i for bad in unknown.values() for i in bad.index])
+    # a staff group left out might be the one selected, so nothing is said then
+    selects_none = ~_selects_a_group(tg, items, tables["staff_groups"]) & ~named_unknown & (groups is not None)
+    below = (tg["maximum_fte"].notna() & (tg["maximum_fte"] < tg["minimum_fte"])).to_numpy()
+    penalty = ((tg["kind"] == "hard") & tg["penalty_gbp_per_fte"].notna()).to_numpy()
     problems = []
-    families = dict(zip(tables["staff_groups"]["staff_group"], tables["staff_groups"]["family"]))
-    for _, row in tables["targets"].iterrows():
-        unknown = groups is None  # a staff group left out might be the one selected
-        for column, known, what in (("staff_group", groups, "staff group"), ("region", regions, "region"), ("stp", stps, "STP")):
-            for item in split_list(row[column]) if known is not None else []:
-                if item not in known:
-                    unknown = True
-                    problems.append(_at(row, f"unknown {what}; expected one of {_few(known)}", column, item))
-        chosen = [g for g in families if (not split_list(row["family"]) or families[g] in split_list(row["family"]))
-                  and (not split_list(row["staff_group"]) or g in split_list(row["staff_group"]))]
-        if not chosen and not unknown:
+    for i in np.flatnonzero(named_unknown | selects_none | below | penalty):  # a bad target's problems in cell order
+        row = tg.iloc[i]
+        for column, known, what in filters:
+            if column in unknown:
+                problems += [_at(row, f"unknown {what}; expected one of {_few(known)}", column, item)
+                             for item in unknown[column][unknown[column].index == i]]
+        if selects_none[i]:
             problems.append(_at(row, "the family and staff_group filters select no staff group", "staff_group",
                                 row["staff_group"]))
-        if pd.notna(row["maximum_fte"]) and row["maximum_fte"] < row["minimum_fte"]:
+        if below[i]:
             problems.append(_at(row, f"maximum must not be below the minimum ({row['minimum_fte']:g})",
                                 "maximum_fte", row["maximum_fte"]))
-        if row["kind"] == "hard" and pd.notna(row["penalty_gbp_per_fte"]):
+        if penalty[i]:
             problems.append(_at(row, "a penalty applies only to a soft target; set kind to soft or clear the penalty",
                                 "penalty_gbp_per_fte", row["penalty_gbp_per_fte"]))
     return problems
+
+
+def _items(column: pd.Series) -> pd.Series:
+    """The items of a ``;``-separated filter column (:func:`split_list`), indexed by their row."""
+    items = column.dropna().astype(str).str.split(";").explode().str.strip()
+    return items[items.notna() & (items != "")]
+
+
+def _selects_a_group(tg: pd.DataFrame, items: dict[str, pd.Series], staff_groups: pd.DataFrame) -> np.ndarray:
+    """For each target: whether its family and staff_group filters (blank: all) select some staff group."""
+    fam = items["family"].rename("family").rename_axis("t").reset_index()
+    by_family = fam.merge(staff_groups[["staff_group", "family"]], on="family")[["t", "staff_group"]]
+    by_group = items["staff_group"].rename("staff_group").rename_axis("t").reset_index()
+    by_group = by_group[by_group["staff_group"].isin(staff_groups["staff_group"])]
+    both = by_family.merge(by_group, on=["t", "staff_group"])
+    has_family, has_group = tg.index.isin(items["family"].index), tg.index.isin(items["staff_group"].index)
+    return np.select([has_family & has_group, has_family, has_group],
+                     [tg.index.isin(both["t"]), tg.index.isin(by_family["t"]), tg.index.isin(by_group["t"])],
+                     default=len(staff_groups) > 0)
 
 
 def check_resolved(tables: dict[str, pd.DataFrame], config: CaseConfig) -> list[Problem]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 
@@ -65,8 +66,8 @@ def table_frame(file: str, header: list[str], rows: list[tuple[int, list[str]]],
     problems += [Problem(file, "column given twice", column=c) for c in duplicated]
     if problems:
         return None, problems
-    df = pd.DataFrame([cells for _, cells in rows], columns=header, dtype=object).astype(str) if rows else \
-        pd.DataFrame(columns=header, dtype=str)
+    df = pd.DataFrame([cells for _, cells in rows], columns=header, dtype=object) if rows else \
+        pd.DataFrame(columns=header, dtype=str)  # cells are text already (a CSV file's, or a sheet's as text)
     df["_file"] = file
     df["_row"] = [line for line, _ in rows]  # line numbers as a spreadsheet shows them; header is line 1
     return df, []
@@ -78,8 +79,9 @@ def validate_rows(df: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, list
     Returns the typed rows that passed (with origin columns) and one problem per bad cell.
     """
     adapter = _ADAPTERS.setdefault(spec.row, TypeAdapter(list[spec.row]))
-    data = df.drop(columns=ORIGIN)
-    records = [{k: _none_if_missing(v) for k, v in r.items()} for r in data.to_dict("records")]
+    columns = [c for c in df.columns if c not in ORIGIN]
+    cells = [_cells(df[c]) for c in columns]
+    records = [dict(zip(columns, row)) for row in zip(*cells)]
     problems: list[Problem] = []
     bad: set[int] = set()
     try:
@@ -100,14 +102,17 @@ def validate_rows(df: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, list
         keep = [i for i in range(len(records)) if i not in bad]
         rows = adapter.validate_python([records[i] for i in keep])
         df = df.iloc[keep]
-    columns = list(spec.row.model_fields)
-    typed = pd.DataFrame([r.model_dump() for r in rows], columns=columns)
-    typed[ORIGIN] = df[ORIGIN].to_numpy() if len(df) else df[ORIGIN]
-    return typed.reset_index(drop=True), problems
+    typed = pd.DataFrame(adapter.dump_python(rows), columns=list(spec.row.model_fields))  # a fresh 0..n-1 index
+    for column in ORIGIN:  # one at a time: pandas sets a list of new columns much more slowly
+        typed[column] = df[column].to_numpy(object if len(df) else None)
+    return typed, problems
 
 
-def _none_if_missing(v):
-    return None if v is None or (isinstance(v, float) and pd.isna(v)) else v
+def _cells(column: pd.Series) -> list:
+    """A column's cells for pydantic: missing (None, NaN) as None, the rest as they are."""
+    values = column.to_numpy(object)
+    missing = pd.isna(values)
+    return np.where(missing, None, values).tolist() if missing.any() else values.tolist()
 
 
 def _expected(err: dict, spec: TableSpec, column: str | None) -> str:

@@ -5,12 +5,13 @@ Long tables are lists of records in the LP's fixed order. Every float is rounded
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict
+from functools import partial
 from typing import Literal
 
 import numpy as np
+import orjson
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -351,30 +352,42 @@ def _clean(v):
     return v
 
 
-def _records(df: pd.DataFrame | None, rename: dict | None = None) -> list[dict]:
-    """A table as a list of records, floats rounded as by :func:`_clean` (vectorised)."""
+def _records(df: pd.DataFrame | None, rename: dict | None = None, exact: bool = False) -> list[dict]:
+    """A table as a list of records, floats rounded as by :func:`_clean` (vectorised, column by column).
+
+    ``exact``: the floats that orjson writes otherwise than Python's ``json`` are given as the text ``json``
+    writes (:func:`_as_json_writes`), and the list is marked as done (:class:`_Written`).
+    """
     if df is None or df.empty:
-        return []
-    df = df.rename(columns=rename or {})
-    columns = []
-    for c in df.columns:
-        col = df[c]
-        if pd.api.types.is_float_dtype(col):
-            v = col.to_numpy(float).round(DECIMALS) + 0.0
-            values = v.tolist()
-            if not np.isfinite(v).all():
-                values = [x if ok else None for x, ok in zip(values, np.isfinite(v))]
-        else:
-            values = [None if x is None or (isinstance(x, float) and math.isnan(x)) else x for x in col.tolist()]
-        columns.append(values)
-    names = list(df.columns)
-    return [dict(zip(names, row)) for row in zip(*columns)]
+        return _Written() if exact else []
+    names = [(rename or {}).get(c, c) for c in df.columns]
+    columns = [_values(df[c], exact) for c in df.columns]
+    rows = [dict(zip(names, row)) for row in zip(*columns)]
+    return _Written(rows) if exact else rows
 
 
-def solution_dict(sol, constraints: bool = True) -> dict:
+def _values(col: pd.Series, exact: bool) -> list:
+    """A column's values as plain Python: floats rounded to ``DECIMALS`` (no -0.0), missing values as None."""
+    if pd.api.types.is_float_dtype(col):
+        v = col.to_numpy(float).round(DECIMALS) + 0.0
+        values = v.tolist()
+        finite = np.isfinite(v)
+        for i in np.flatnonzero(~finite | ((np.abs(v) < SMALL) & (v != 0) if exact else ~finite)):
+            values[i] = _as_json_writes(values[i]) if finite[i] else None
+        return values
+    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_integer_dtype(col):  # never missing
+        return col.tolist()
+    values = col.to_numpy(object)
+    missing = pd.isna(values)
+    return np.where(missing, None, values).tolist() if missing.any() else values.tolist()
+
+
+def solution_dict(sol, constraints: bool = True, exact: bool = False) -> dict:
     """The solution as plain data in the shape of :class:`SolutionFile`; ``constraints=False`` leaves the
-    constraints (every LP row and its shadow price) out, as null."""
+    constraints (every LP row and its shadow price) out, as null. ``exact``: long tables as :func:`_records`
+    gives them for :func:`solution_bytes`."""
     from optimiser import __version__
+    records = partial(_records, exact=exact)
 
     case = sol.data.case
     cost_cols = ["cost_gbp", "present_value_gbp", "outlay_gbp"]
@@ -410,16 +423,16 @@ def solution_dict(sol, constraints: bool = True) -> dict:
             "penalties_gbp": _clean(penalties),
             "plan_gbp": _clean(float(costs.loc[costs["period"] == "plan", "present_value_gbp"].sum())),
             "run_out_gbp": _clean(float(costs.loc[costs["period"] == "run_out", "present_value_gbp"].sum())),
-            "by_lever": _records(costs.groupby("lever", as_index=False)[cost_cols].sum()),
-            "by_year": _records(costs.groupby(["year", "period"], as_index=False)[cost_cols].sum()),
-            "by_region": _records(costs.groupby(["region", "region_name"], as_index=False, dropna=False)[cost_cols].sum()),
-            "by_lever_year_region": _records(costs.drop(columns="period")),
+            "by_lever": records(costs.groupby("lever", as_index=False)[cost_cols].sum()),
+            "by_year": records(costs.groupby(["year", "period"], as_index=False)[cost_cols].sum()),
+            "by_region": records(costs.groupby(["region", "region_name"], as_index=False, dropna=False)[cost_cols].sum()),
+            "by_lever_year_region": records(costs.drop(columns="period")),
         },
-        "targets": _records(targets),
-        "workforce": _records(sol.workforce),
-        "allocations": _records(sol.allocations),
-        "constraints": _records(sol.constraints) if constraints else None,
-        "unused_levers": _records(sol.unused_levers),
+        "targets": records(targets),
+        "workforce": records(sol.workforce),
+        "allocations": records(sol.allocations),
+        "constraints": records(sol.constraints) if constraints else None,
+        "unused_levers": records(sol.unused_levers),
         "balance": _balance(sol),
         "plan_checks": [_rounded_check(c) for c in plan_checks(sol)],
         **({"diagnosis": sol.diagnosis.to_dict()} if getattr(sol, "diagnosis", None) is not None else {}),
@@ -443,4 +456,32 @@ def _rounded_check(check) -> dict:
 
 def solution_json(sol, constraints: bool = True) -> str:
     """The solution JSON text: compact, keys in schema order, records in the LP's fixed order."""
-    return json.dumps(solution_dict(sol, constraints), separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
+    return solution_bytes(sol, constraints).decode()
+
+
+def solution_bytes(sol, constraints: bool = True) -> bytes:
+    """:func:`solution_json` as UTF-8 bytes, written by orjson: the same bytes as ``json.dumps(solution_dict(sol),
+    separators=(",", ":"), ensure_ascii=False)`` (tests/test_outputs.py), many times faster."""
+    return orjson.dumps(_as_json_writes(solution_dict(sol, constraints, exact=True))) + b"\n"
+
+
+#: Below this size (and above 0) orjson writes a float otherwise than Python's ``json`` (``1e-6``, not ``1e-06``).
+SMALL = 1e-4
+
+
+class _Written(list):
+    """Records whose floats :func:`_as_json_writes` has already seen (orjson writes a list subclass as a list)."""
+
+
+def _as_json_writes(v):
+    """``v`` with every float that orjson would write otherwise than Python's ``json`` replaced by the text
+    ``json`` writes (an ``orjson.Fragment`` of ``repr``); NaN and infinity are refused as ``json`` refuses them."""
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ValueError(f"a float that JSON cannot hold: {v!r}")
+        return orjson.Fragment(repr(v)) if 0 < abs(v) < SMALL else v
+    if isinstance(v, dict):
+        return {k: _as_json_writes(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)) and not isinstance(v, _Written):
+        return [_as_json_writes(x) for x in v]
+    return v

@@ -174,7 +174,11 @@ class LinearProgram:
 
     def row_labels(self) -> pd.DataFrame:
         """One label row per LP row, with its family and block name."""
-        return pd.concat([b.labels.assign(family=b.family, block=b.name) for b in self.row_blocks], ignore_index=True)
+        out = pd.concat([b.labels for b in self.row_blocks], ignore_index=True)
+        sizes = [len(b.labels) for b in self.row_blocks]
+        for column, attr in (("family", "family"), ("block", "name")):  # set once, not once per block
+            out[column] = np.repeat(np.array([getattr(b, attr) for b in self.row_blocks], dtype=object), sizes)
+        return out
 
     def column_labels(self) -> pd.DataFrame:
         """One label row per LP column, with its block name."""
