@@ -1,14 +1,20 @@
 """(b) The conflict set: an irreducible inconsistent subset of the case's limits (:mod:`.model`).
 
-The set is found by deletion filtering (Chinneck): start from the support of HiGHS's dual ray (a Farkas
-certificate: those limits alone already conflict), then drop limits one at a time, keeping each whose
-removal makes the case feasible, and after each infeasible test drop every limit outside the new ray's
-support. Share limits are tried first and budgets and targets last, so the set keeps the limits a planner
-can most easily act on when there is a choice. Dropping any one limit of the set (for a narrowed limit, any
-one of its years) makes the case feasible.
+The set is the one a *deletion filter* (Chinneck) finds trying the limits in one fixed order: each limit in
+turn is dropped, and stays dropped if the limits left still conflict. Share limits are tried first and
+budgets and targets last (:data:`DELETION_ORDER`; within a family, limits of more rows first, then in the
+LP's row order), so the set keeps the limits a planner can most easily act on when there is a choice.
+Dropping any one limit of the set (for a narrowed limit, any one of its years) makes the case feasible.
 
-A quantity limit over several years keeps only the years outside the final Farkas certificate; when the
-conflict holds few such limits (:data:`NARROW_MAX_LIMITS`), each is narrowed until every year left is needed.
+Which set that is depends only on the order and on each test's answer, feasible or not: never on the
+simplex method, the starting basis or the vertex HiGHS stops at, although a case may hold several
+conflict sets. HiGHS's dual ray (a Farkas certificate) only saves solves: a limit outside the support of
+the certificate of the limits in force is dropped without a test of its own, since the certificate
+already proves that the rest conflict (such drops are confirmed by one solve before the next test).
+
+A quantity limit over several years is then narrowed by the same filter over its years (earliest first),
+each limit in LP row order, when the set holds at most :data:`NARROW_MAX_LIMITS` such limits; beyond
+that, they are reported with all their years.
 
 HiGHS's own ``getIis`` (highspy 1.14) is not used: its default ``iis_strategy`` (0, "light") only looks for
 incompatible bounds and returns an empty set here; strategy 2 or 6 (elasticity filter over every row,
@@ -29,106 +35,71 @@ DELETION_ORDER = {"retention": 0, "upskilling_source": 0, "mentoring": 0, "place
                   "recruitment_pools": 1, "establishment": 1, "commissioning": 1, "absorption": 1, "run_out": 1,
                   "budget": 2, "targets": 3}
 #: Quantity limits spanning several years are narrowed until every year left is needed when the
-#: conflict set holds at most this many of them (each costs a few LP solves); beyond it only the years
-#: outside the dual ray's support are dropped (one solve each).
+#: conflict set holds at most this many of them (each year costs up to one LP solve).
 NARROW_MAX_LIMITS = 12
 
 
+def deletion_key(lim: Limit) -> tuple:
+    """A limit's place in the deletion filter's order (see the module docstring)."""
+    return DELETION_ORDER.get(lim.family, 1), -lim.rows.size, lim.id
+
+
 def conflict_set(live: LiveModel, limits: list[Limit], narrow_max_limits: int) -> dict:
-    """(b) An irreducible set of limits that conflict (deletion filter with dual-ray shortcuts)."""
+    """(b) The irreducible set of limits that the deletion filter in :func:`deletion_key` order finds."""
     live.costs(plan=False)
-    row_limit = {}
-    for lim in limits:
-        for r in lim.rows:
-            row_limit[int(r)] = lim.id
-    active = {lim.id for lim in limits}
-
-    def shrink(keep: set[int]) -> None:
-        """Drop every active limit outside the last infeasible solve's ray support (and not in ``keep``)."""
-        support = live.ray_rows()
-        if support is None:
-            return
-        inside = {row_limit[r] for r in support if r in row_limit}
-        out = [i for i in active if i not in inside and i not in keep]
-        if not out:
-            return
-        rows = np.concatenate([limits[i].rows for i in out])
-        live.drop(rows)
-        if live.feasible():  # the ray was not a certificate after all (tolerances): undo
-            live.restore(rows)
-            live.feasible()
-            return
-        active.difference_update(out)
-
     if live.feasible():
         raise DiagnosisError("the case became feasible during the diagnosis")
-    shrink(set())
-    needed: set[int] = set()
-    order = sorted(active, key=lambda i: (DELETION_ORDER.get(limits[i].family, 1), -limits[i].rows.size, i))
-    for i in order:
-        if i not in active:
-            continue
-        live.drop(limits[i].rows)
-        if live.feasible():
-            live.restore(limits[i].rows)
-            needed.add(i)
-        else:
-            active.discard(i)
-            shrink(needed)
-    # a feasible last test leaves no ray: re-solve so that narrowing can use one
-    result = [limits[i] for i in sorted(active)]
+    order = sorted(limits, key=deletion_key)
+    needed, support = deletion_filter(live, [lim.rows for lim in order], live.ray_rows())
+    result = sorted((lim for lim, n in zip(order, needed) if n), key=lambda lim: lim.id)
     multi = [lim for lim in result if lim.kind == "quantity" and lim.rows.size > 1]
     narrowed = len(multi) <= narrow_max_limits
-    if multi:
-        live.feasible()  # infeasible: leaves a ray
+    if multi and narrowed:
         for lim in multi:
-            keep = narrow(live, lim, fully=narrowed)
-            if not keep.all():
-                result[result.index(lim)] = lim.subset(keep)
+            keep, support = deletion_filter(live, [lim.rows[k:k + 1] for k in range(lim.rows.size)], support)
+            if not all(keep):
+                result[result.index(lim)] = lim.subset(np.array(keep))
     # leave the model as the case: every limit in force
     live.restore(np.concatenate([lim.rows for lim in limits]) if limits else [])
     return {"limits": result, "narrowed": narrowed or not multi}
 
 
-def narrow(live: LiveModel, lim: Limit, fully: bool) -> np.ndarray:
-    """Which rows of ``lim`` (every other limit as it stands) must stay for the conflict to hold.
+def deletion_filter(live: LiveModel, items: list[np.ndarray],
+                    support: set[int] | None) -> tuple[list[bool], set[int] | None]:
+    """Which of ``items`` (arrays of LP rows, in force, conflicting) the deletion filter keeps, in their order.
 
-    First the rows outside the last dual ray's support are dropped together (one solve); then, if
-    ``fully``, the rest are halved until each remaining row is needed. Dropped rows stay dropped.
+    Each item in turn is dropped and stays dropped if the model is still infeasible. ``support``: the rows
+    of a Farkas certificate of the model as it stands (None: none known); an item outside it is dropped on
+    its word, confirmed by one solve for every such run of items before the next test (if HiGHS finds the
+    model feasible then, a matter of tolerances, the run is tested item by item). Returns which items are
+    needed, and a certificate's rows for the model as left (every needed item in force, the rest dropped).
     """
-    keep = np.ones(lim.rows.size, bool)
-    support = live.ray_rows()
-    if support is not None:
-        outside = np.array([int(r) not in support for r in lim.rows])
-        if outside.any() and not outside.all():
-            live.drop(lim.rows[outside])
-            if live.feasible():
-                live.restore(lim.rows[outside])
-                live.feasible()  # infeasible again: a ray for the next limit
-            else:
-                keep &= ~outside
-    if not fully:
-        return keep
-    queue = [np.flatnonzero(keep)]
-    if queue[0].size <= 1:
-        return keep
-    first = queue.pop()
-    half = first.size // 2
-    queue = [first[:half], first[half:]]
-    while queue:
-        chunk = queue.pop(0)
-        live.drop(lim.rows[chunk])
-        if not live.feasible():
-            keep[chunk] = False
+    needed = [False] * len(items)
+    queue = list(range(len(items)))
+    pending: list[int] = []  # dropped on the certificate's word, not yet confirmed
+    tested: set[int] = set()  # items to test by a solve whatever the certificate says
+    while queue or pending:
+        k = queue[0] if queue else None
+        if k is not None and k not in tested and support is not None and support.isdisjoint(items[k].tolist()):
+            live.drop(items[k])
+            pending.append(queue.pop(0))
             continue
-        live.restore(lim.rows[chunk])
-        if chunk.size > 1:
-            half = chunk.size // 2
-            queue[:0] = [chunk[:half], chunk[half:]]
-    live.feasible()  # leave a ray for the next limit
-    return keep
-
-
+        if pending:
+            if live.feasible():  # the certificate was not one after all (tolerances): test the run one by one
+                live.restore(np.concatenate([items[j] for j in pending]))
+                tested.update(pending)
+                queue[:0], pending, support = pending, [], None
+            else:
+                pending, support = [], live.ray_rows()
+            continue  # the next item again, with the new certificate
+        queue.pop(0)
+        live.drop(items[k])
+        if live.feasible():
+            live.restore(items[k])  # the model is as it was: the certificate still holds
+            needed[k] = True
+        else:
+            support = live.ray_rows()
+    return needed, support
 
 
 def highs_iis(lp: LinearProgram, strategy: int = 6) -> list[int] | None:
