@@ -68,37 +68,55 @@ def deletion_filter(live: LiveModel, items: list[np.ndarray],
                     support: set[int] | None) -> tuple[list[bool], set[int] | None]:
     """Which of ``items`` (arrays of LP rows, in force, conflicting) the deletion filter keeps, in their order.
 
-    Each item in turn is dropped and stays dropped if the model is still infeasible. ``support``: the rows
-    of a Farkas certificate of the model as it stands (None: none known); an item outside it is dropped on
-    its word, confirmed by one solve for every such run of items before the next test (if HiGHS finds the
-    model feasible then, a matter of tolerances, the run is tested item by item). Returns which items are
-    needed, and a certificate's rows for the model as left (every needed item in force, the rest dropped).
+    Each item in turn is dropped and stays dropped if the items left (the later ones all in force) still
+    conflict. ``support``: the rows of a Farkas certificate of the model as it stands (None: none known).
+
+    The answers are the filter's, but most solves are saved: every later item outside the certificate is
+    dropped ahead of its turn (one solve confirms it and gives a new certificate), since those left still
+    conflict without it; an item is then tested with them dropped, and only an answer of "feasible" is
+    tested again with them back in force. Returns which items are needed, and a certificate's rows for the
+    model as left (every needed item in force, the rest dropped).
     """
     needed = [False] * len(items)
-    queue = list(range(len(items)))
-    pending: list[int] = []  # dropped on the certificate's word, not yet confirmed
-    tested: set[int] = set()  # items to test by a solve whatever the certificate says
-    while queue or pending:
-        k = queue[0] if queue else None
-        if k is not None and k not in tested and support is not None and support.isdisjoint(items[k].tolist()):
-            live.drop(items[k])
-            pending.append(queue.pop(0))
+    rows_of = [r.tolist() for r in items]
+    ahead: set[int] = set()  # later items dropped on a certificate's word, confirmed by a solve
+    trust, fresh = True, True  # fresh: a certificate not yet used to drop ahead
+    k = 0
+    while k < len(items):
+        if k in ahead:  # the model without it conflicts: the filter drops it
+            ahead.discard(k)
+            k += 1
             continue
-        if pending:
-            if live.feasible():  # the certificate was not one after all (tolerances): test the run one by one
-                live.restore(np.concatenate([items[j] for j in pending]))
-                tested.update(pending)
-                queue[:0], pending, support = pending, [], None
+        out = []
+        if trust and fresh and support is not None:
+            out = [j for j in range(k, len(items)) if j not in ahead and support.isdisjoint(rows_of[j])]
+        fresh = False
+        if out:
+            rows = np.concatenate([items[j] for j in out])
+            live.drop(rows)
+            if live.feasible():  # the certificate was not one after all (tolerances): test one by one
+                live.restore(rows)
+                trust = False
             else:
-                pending, support = [], live.ray_rows()
-            continue  # the next item again, with the new certificate
-        queue.pop(0)
+                ahead.update(out)
+                support, fresh = live.ray_rows(), True
+            continue
         live.drop(items[k])
-        if live.feasible():
-            live.restore(items[k])  # the model is as it was: the certificate still holds
+        feasible = live.feasible()
+        if feasible and ahead:  # perhaps only because of the items dropped ahead: test again with them back
+            back = np.concatenate([items[j] for j in sorted(ahead)])
+            live.restore(back)
+            feasible = live.feasible()
+            if feasible:
+                live.drop(back)  # back to the model before the test
+            else:
+                ahead = set()
+        if feasible:
+            live.restore(items[k])  # needed; the model is as it was, so the certificate still holds
             needed[k] = True
         else:
-            support = live.ray_rows()
+            support, fresh = live.ray_rows(), True
+        k += 1
     return needed, support
 
 
