@@ -46,16 +46,16 @@ CASES = ("explain", "tornado", "montecarlo", "sweep")
 @contextmanager
 def mode(name: str):
     """Select the before- or after-behaviour (module settings read when a model is built)."""
-    saved = (live.DEFAULT_SIMPLEX, live.TIE_BREAK, diagnosis.LiveModel.primal_for_costs, diagnosis.LP_OPTIONS)
+    saved = (live.DEFAULT_SIMPLEX, live.TIE_BREAK, diagnosis.LiveModel.primal_for_costs, diagnosis.model.LP_OPTIONS)
     if name == "before":
         live.DEFAULT_SIMPLEX, live.TIE_BREAK = "dual", 0.0
-        diagnosis.LiveModel.primal_for_costs, diagnosis.LP_OPTIONS = False, {}
+        diagnosis.LiveModel.primal_for_costs, diagnosis.model.LP_OPTIONS = False, {}
     elif name == "after, all dual":  # the tie-break on, but dual simplex everywhere: the figures must not change
         live.DEFAULT_SIMPLEX, diagnosis.LiveModel.primal_for_costs = "dual", False
     try:
         yield
     finally:
-        live.DEFAULT_SIMPLEX, live.TIE_BREAK, diagnosis.LiveModel.primal_for_costs, diagnosis.LP_OPTIONS = saved
+        live.DEFAULT_SIMPLEX, live.TIE_BREAK, diagnosis.LiveModel.primal_for_costs, diagnosis.model.LP_OPTIONS = saved
 
 
 class Count:

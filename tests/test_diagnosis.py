@@ -279,6 +279,51 @@ def test_sentence_uses_case_names_and_merges_years(tmp_path):
     check_irreducible(case, diag)
 
 
+def two_conflicts_case(tmp_path):
+    """Two STPs of 100 nurses (a = 0), recruits £1,000 (v = 1) from a pool of 10 a year in each STP, a
+    2016/17 budget of £25,000; target: 230 nurses in England at the end of 2016/17, so 30 recruits.
+
+    Two conflict sets: {target, pool A, pool B} (20 recruits) and {target, budget} (25). The deletion
+    filter tries pools before budgets: without pool A the budget still conflicts, so it goes, and so does
+    pool B; without the budget nothing does. Reported: {target, budget}, whatever the vertex or the
+    certificate. Elastic: 30 − 20 = 10 FTE short (the pools bind), 20 recruits = £20,000. Relaxations:
+    the budget alone cannot help (the pools give 20); target −10, £20,000.
+    """
+    return make_case(tmp_path, "two_conflicts", stps=TWO_STPS,
+                     baseline_workforce=[dict(stp=s, staff_group="nurse", fte_in_post=100) for s in "AB"],
+                     recruitment_costs=[rec(1_000)],
+                     recruitment_pools=[dict(scope=s, source="dom", pool_fte=10) for s in "AB"],
+                     budgets=[dict(budget="y1_cap", scope="england", lever="all", from_year=Y1, to_year=Y1,
+                                   limit_gbp=25_000)],
+                     targets=[tgt("y1", Y1, 230)])
+
+
+@pytest.mark.parametrize("certificate", ["highs", "none", "pools", "budget"])
+@pytest.mark.parametrize("primal_for_costs", [True, False], ids=["primal", "dual"])
+def test_conflict_set_does_not_depend_on_the_certificate_or_the_simplex_method(tmp_path, monkeypatch, certificate,
+                                                                                 primal_for_costs):
+    """The same set with primal or dual simplex for the cheapest plans, and whichever Farkas certificate HiGHS
+    returns: its own, none at all, or one made of either conflict set's rows (the rest of the model too)."""
+    case = two_conflicts_case(tmp_path)
+    monkeypatch.setattr(LiveModel, "primal_for_costs", primal_for_costs)
+    if certificate != "highs":
+        lp, data = build_lp(case)
+        limits = case_limits(lp, data)
+        rows = {name: np.concatenate([lim.rows for lim in limits if lim.name == name])
+                for name in ("spending_limit", "recruitment_pool")}
+        left_out = {"none": None, "pools": rows["spending_limit"], "budget": rows["recruitment_pool"]}[certificate]
+        support = None if left_out is None else set(range(lp.num_row)) - set(left_out.tolist())
+        monkeypatch.setattr(LiveModel, "ray_rows", lambda self: support)
+    diag = diagnose(case)
+    assert conflict(diag) == {("target_minimum", "y1", (Y1,)), ("spending_limit", "y1_cap (all)", (Y1,))}
+    check_irreducible(case, diag)
+    assert [s["shortfall_fte"] for s in diag.elastic["shortfalls"]] == [approx(10)]
+    assert diag.elastic["total_cost_gbp"] == approx(20_000)
+    assert relaxation(diag, "spending_limit")["change"] is None
+    target = relaxation(diag, "target_minimum")
+    assert target["change"] == approx(10) and target["total_cost_gbp"] == approx(20_000)
+
+
 def test_feasible_case_has_nothing_to_explain(tmp_path):
     case = make_case(tmp_path, recruitment_costs=[rec(1_000)], targets=[tgt("y1", Y1, 110)])
     diag = diagnose(case)

@@ -64,7 +64,7 @@ def test_as_shipped_the_case_is_infeasible_and_the_elastic_diagnosis_says_why():
     elastic step of ``optimiser explain`` alone (its conflict set and relaxations take minutes on this case; the
     README quotes them)."""
     from optimiser import load_case
-    from optimiser.analysis.diagnosis import LiveModel, Names, _elastic, case_limits
+    from optimiser.analysis.diagnosis import LiveModel, Names, case_limits, elastic_dict, elastic_shortfalls
     from optimiser.model.build import build_lp
 
     lp, data = build_lp(load_case(LTP, run_out_years=0))
@@ -72,7 +72,7 @@ def test_as_shipped_the_case_is_infeasible_and_the_elastic_diagnosis_says_why():
     live = LiveModel(lp, limits)
     live.costs(plan=False)
     assert not live.feasible()
-    short = {s["target"]: s for s in _elastic(live, limits, Names(data))["shortfalls"]}
+    short = {s["target"]: s for s in elastic_dict(elastic_shortfalls(live, limits), Names(data))["shortfalls"]}
     assert list(short) == ["ltp_clinical_support_2023_24"]
     gap = short["ltp_clinical_support_2023_24"]["minimum_fte"] - short["ltp_clinical_support_2023_24"]["achievable_fte"]
     assert 0 < gap < 6_090 * 0.05

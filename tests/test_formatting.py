@@ -1,7 +1,7 @@
 """The one set of number formats (optimiser/formatting.py) that the summary, the diagnosis and the report share."""
 import math
 
-from optimiser.formatting import fte, fte_words, gap_percent, gbp, pounds, share, year_range
+from optimiser.formatting import fte, fte_words, gap_percent, gbp, percent, pounds, share, year_range, year_ranges
 
 
 def test_money():
@@ -27,3 +27,18 @@ def test_shares_and_years():
     assert gap_percent(0.00000119) == "0.000119%" and gap_percent(0.001) == "0.1%"
     assert gap_percent(0) == "0%" and gap_percent(1e-7) == "under 0.0001%"
     assert year_range("2016/17", "2020/21") == "2016/17–2020/21" and year_range("2017/18", "2017/18") == "2017/18"
+
+
+def test_probabilities():
+    assert percent(0.7342) == "73.4%" and percent(0.0125, points=True) == "1.2 pp"  # 1.25 rounds half to even
+    assert percent(1) == "100.0%" and percent(None) == percent(math.nan) == "n/a"
+
+
+def test_year_ranges():
+    years = ["2016/17", "2017/18", "2018/19", "2019/20", "2020/21"]
+    assert year_ranges(["2019/20", "2016/17", "2017/18"], years) == "2016/17–2017/18, 2019/20"
+    assert year_ranges(["2018/19"], years) == "2018/19"
+    assert year_ranges(years, years) == "2016/17–2020/21"
+    assert year_ranges(["2016/17–2020/21", "2017/18"], years) == "2017/18, 2016/17–2020/21"  # unknown ones last
+    assert year_ranges([], years) == ""
+

@@ -21,6 +21,7 @@ from optimiser.extras import MissingExtra, require
 from optimiser.console import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, CaseArg, RunOutOpt, ScenarioOpt, _load, err, out,
                                output_path)
 from optimiser.console import _frame as _cli_frame
+from optimiser.formatting import percent
 
 
 def _frame(df: pd.DataFrame, title: str):
@@ -281,15 +282,16 @@ def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_
     shown = [t for t in prob if t in set(hard)]
     if shown:
         se, ci = s["probability_met_se"], s["probability_met_ci95"]
-        out.print(_frame(pd.DataFrame({"target": shown, "probability met": [_percent(prob[t]) for t in shown],
-                                       "standard error": [_percent(se[t], "pp") for t in shown],
-                                       "95% interval": [f"{_percent(ci[t][0])}–{_percent(ci[t][1])}" for t in shown]}),
+        out.print(_frame(pd.DataFrame({"target": shown, "probability met": [percent(prob[t]) for t in shown],
+                                       "standard error": [percent(se[t], points=True) for t in shown],
+                                       "95% interval": [f"{percent(ci[t][0])}–{percent(ci[t][1])}" for t in shown]}),
                          "Probability each hard target is met"))
     if headline and "probability_all_headline_met" in s:
         out.print(f"Probability all of {', '.join(headline)} are met: "
-                  f"[bold]{_percent(s['probability_all_headline_met'])}[/] ± {_percent(s['probability_all_headline_met_se'], 'pp')} "
-                  f"(standard error); 95% interval {_percent(s['probability_all_headline_met_ci95'][0])}–"
-                  f"{_percent(s['probability_all_headline_met_ci95'][1])}")
+                  f"[bold]{percent(s['probability_all_headline_met'])}[/] ± "
+                  f"{percent(s['probability_all_headline_met_se'], points=True)} "
+                  f"(standard error); 95% interval {percent(s['probability_all_headline_met_ci95'][0])}–"
+                  f"{percent(s['probability_all_headline_met_ci95'][1])}")
     if prob:
         out.print(f"standard errors: {s['standard_error']}", highlight=False)
     out.print(f"draws in {target / 'draws.jsonl'}" + (f"; summary in {target / 'summary.json'}" if result.complete else
@@ -304,11 +306,6 @@ def montecarlo(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_
         path = write_workbook(target / "montecarlo.xlsx", {"draws": result.draws, "quantiles": quantiles,
                                                             "probability_met": probability}, about)
         out.print(f"wrote {path}")
-
-
-def _percent(v: float | None, unit: str = "%") -> str:
-    """A share as a percentage (or percentage points), 'n/a' when it cannot be estimated."""
-    return "n/a" if v is None or v != v else f"{100 * v:.1f}{'%' if unit == '%' else ' ' + unit}"
 
 
 def compare(first: Path = typer.Argument(..., help="solution.json A, or a case folder or workbook", show_default=False),

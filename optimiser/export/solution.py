@@ -235,7 +235,7 @@ class DiagnosisConflict(_Out):
     sentence: str
     irreducible: bool = Field(description="Dropping any one limit (or one year of a narrowed limit) makes it feasible")
     narrowed_to_years: bool = Field(description="Every multi-year quantity limit was narrowed until each year left is "
-                                                "needed (false: only years outside the solver's certificate dropped)")
+                                                "needed (false: too many such limits to narrow; each has all its years)")
     limit_count: int
     row_count: int
     limits: list[DiagnosisLimit]
