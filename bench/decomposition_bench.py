@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from optimiser import load_case  # noqa: E402
 from optimiser.model.build import build_lp  # noqa: E402
-from optimiser.solvers.highs import LP_OPTIONS  # noqa: E402
+from optimiser.solvers.base import LP_OPTIONS  # noqa: E402
 
 NATIONAL = ROOT / "cases" / "england_2017"
 #: Box on every block column in pricing (FTE, places or £-scaled units): far above any plan's value.

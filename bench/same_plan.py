@@ -27,14 +27,14 @@ def relative_l1(reference, other) -> float:
 def run(case, name: str, balance: bool):
     if name != "highs-default":
         return solve(case, name, balance=balance)
-    import optimiser.solvers.highs as highs
+    from optimiser.solvers.base import LP_OPTIONS
 
-    saved = dict(highs.LP_OPTIONS)
-    highs.LP_OPTIONS.clear()
+    saved = dict(LP_OPTIONS)
+    LP_OPTIONS.clear()
     try:
         return solve(case, "highs", balance=balance)
     finally:
-        highs.LP_OPTIONS.update(saved)
+        LP_OPTIONS.update(saved)
 
 
 def main() -> None:

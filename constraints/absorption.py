@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from constraints._ramp import ramp_rows
-from optimiser.model.build import planned_exits
+from optimiser.model.terms import planned_exits
 from optimiser.model.data import ModelData
 from optimiser.model.lp import LinearProgram, labels
 

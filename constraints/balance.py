@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from constraints.commissioning import intake_scopes
-from optimiser.model.build import grid, retention_segments
+from optimiser.model.terms import grid, retention_segments
 from optimiser.model.data import ModelData
 from optimiser.model.lp import LinearProgram, RowBlock, VariableBlock, labels
 

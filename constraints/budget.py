@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from constraints._scope import scope_labels
-from optimiser.model.build import grid, planned_exits, retention_segments
+from optimiser.model.terms import grid, planned_exits, retention_segments
 from optimiser.model.data import ModelData
 from optimiser.model.lp import LinearProgram, labels
 

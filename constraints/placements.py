@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from constraints._scope import scope_labels
-from optimiser.model.build import students_in_training
+from optimiser.model.terms import students_in_training
 from optimiser.model.data import ModelData
 from optimiser.model.lp import LinearProgram, labels
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimiser.model.build import grid, retention_segments
+from optimiser.model.terms import grid, retention_segments
 from optimiser.model.data import ModelData
 from optimiser.model.lp import LinearProgram
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimiser.model.build import grid
+from optimiser.model.terms import grid
 from optimiser.model.data import ModelData
 from optimiser.model.lp import LinearProgram, labels
 

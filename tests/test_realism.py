@@ -333,16 +333,16 @@ def test_the_same_national_plan_whatever_the_pricing_rule():
     least cost. (Before issue 11's tables their stage-1 vertices were up to 91 FTE apart; on the national
     case as shipped they meet at stage 1 too, so the pricing-rule gap is now shown by glop and pulp-cbc
     in bench/same_plan.py, and on two_stp in the test above.)"""
-    import optimiser.solvers.highs as highs
+    from optimiser.solvers.base import LP_OPTIONS
 
     case = national()
     balanced = solve(case)
     assert balanced.objective == pytest.approx(balanced.balance.least_cost_gbp, rel=1e-9)  # a pure tie-break
     devex = balanced.allocations
-    saved = dict(highs.LP_OPTIONS)
-    highs.LP_OPTIONS.clear()
+    saved = dict(LP_OPTIONS)
+    LP_OPTIONS.clear()
     try:
         default = solve(case).allocations
     finally:
-        highs.LP_OPTIONS.update(saved)
+        LP_OPTIONS.update(saved)
     assert _relative_l1(devex, default) < 1e-4

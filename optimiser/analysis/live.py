@@ -45,7 +45,8 @@ from optimiser.analysis.coefficients import FamilyEntries, Rebuild, apply_coeffi
 from optimiser.analysis.params import (Assignment, Binding, LPArrays, Parameter, apply_changes, bind,
                                        overlapping)
 from optimiser.solvers.base import DEFAULT_MIP_GAP, relative_gap
-from optimiser.solvers.highs import _STATUS, LP_OPTIONS, highs_version
+from optimiser.solvers.base import LP_OPTIONS
+from optimiser.solvers.highs import _STATUS, highs_version
 
 Start = Literal["previous", "base", "cold"]
 

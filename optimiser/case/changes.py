@@ -1,6 +1,7 @@
 """Changes to a case: named scenarios (``scenarios/NAME.yaml``) and changes made from scripts."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -8,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from optimiser.case.problems import Problem
 from optimiser.case.tables import NATIONAL, TABLES
+
+#: A scenario's name: its file's stem in scenarios/, never a path (or a row of a workbook's scenarios sheet).
+SCENARIO_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 class Change(BaseModel):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -14,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from optimiser.case.broadcast import area_members, broadcast
-from optimiser.case.changes import Change, ScenarioFile, apply_setting, apply_table_change, parse_changes
+from optimiser.case.changes import SCENARIO_NAME, Change, ScenarioFile, apply_setting, apply_table_change, parse_changes
 from optimiser.case.checks import CROSS_CHECKED, check_case, check_resolved
 from optimiser.case.config import CaseConfig
 from optimiser.case.files import check_path, load_yaml, read_text
@@ -311,10 +310,6 @@ def _apply(config: CaseConfig, tables: dict[str, pd.DataFrame], changes: list[Ch
     if problems:
         raise CaseError(problems)
     return new_config, _resolve(new_config, tables)
-
-
-#: A scenario's name: its file's stem in scenarios/, never a path.
-SCENARIO_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 def _read_yaml(path: Path, file: str, problems: list[Problem]) -> Any:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from optimiser.case import files
+from optimiser.case.changes import SCENARIO_NAME
 from optimiser.case.problems import Problem
 from optimiser.case.tables import TABLES
 
@@ -274,8 +275,6 @@ class Workbook:
 
     def _scenarios(self) -> dict[str, tuple[dict, list[int]]]:
         """Each scenario of the ``scenarios`` sheet as a scenario file's mapping, with the row of each change."""
-        from optimiser.case.load import SCENARIO_NAME
-
         label = sheet_label(SCENARIOS_SHEET)
         found: dict[str, tuple[dict, list[int]]] = {}
         described: dict[str, int] = {}

@@ -395,7 +395,7 @@ def solution_dict(sol, constraints: bool = True, exact: bool = False) -> dict:
         columns=["lever", "year", "period", "region", "region_name"] + cost_cols)
     penalties = 0.0
     if sol.result.x is not None and len(sol.targets):
-        from optimiser.model.build import soft_targets
+        from optimiser.model.terms import soft_targets
 
         soft = soft_targets(sol.data)
         penalties = float((sol.targets.loc[sol.targets["kind"] == "soft", "shortfall_fte"].to_numpy()

@@ -8,7 +8,7 @@ import numpy as np
 
 from optimiser.case.config import SolverSettings
 from optimiser.model.lp import LinearProgram
-from optimiser.solvers.base import SolverResult
+from optimiser.solvers.base import LP_OPTIONS, SolverResult
 
 _STATUS = {
     highspy.HighsModelStatus.kOptimal: "optimal",
@@ -24,11 +24,6 @@ _STATUS = {
 #: HiGHS basis statuses by code: 0 at lower bound, 1 basic, 2 at upper bound
 _BASIS_STATUS = np.array([highspy.HighsBasisStatus.kLower, highspy.HighsBasisStatus.kBasic,
                           highspy.HighsBasisStatus.kUpper], dtype=object)
-#: HiGHS options for LPs, by measurement (docs/solvers.md): Devex pricing in the dual simplex instead
-#: of dual steepest edge takes 0.52-0.64 of the CPU time on the national scenarios and 0.55 on the
-#: 220-provider case, at the same optimum (another optimal vertex where the optimum is not unique).
-#: Devex in the primal simplex too (analysis re-solves after cost changes, and HiGHS's clean-up passes).
-LP_OPTIONS: dict = {"simplex_dual_edge_weight_strategy": 1, "simplex_primal_edge_weight_strategy": 1}
 
 
 def highs_version() -> str:

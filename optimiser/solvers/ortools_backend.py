@@ -31,6 +31,7 @@ from ortools.linear_solver.python import model_builder_helper as mbh
 
 from optimiser.case.config import SolverSettings
 from optimiser.solvers.base import ModelArrays, SolverResult
+from optimiser.solvers.ortools_model import model_builder
 
 _S = mbh.SolveStatus
 
@@ -40,18 +41,6 @@ def ortools_version() -> str:
     import ortools
 
     return ortools.__version__
-
-
-def model_builder(col_lower, col_upper, cost, row_lower, row_upper, matrix, integer) -> mbh.ModelBuilderHelper:
-    """An OR-Tools model (minimise ``cost @ x``) filled from arrays in one call; ``integer``: the
-    indices of the integer columns (marked one call each)."""
-    builder = mbh.ModelBuilderHelper()
-    builder.fill_model_from_sparse_data(
-        np.asarray(col_lower, float), np.asarray(col_upper, float), np.asarray(cost, float),
-        np.asarray(row_lower, float), np.asarray(row_upper, float), matrix.tocsr())
-    for j in np.asarray(integer).tolist():
-        builder.set_var_integrality(j, True)
-    return builder
 
 
 class _ORToolsBackend:

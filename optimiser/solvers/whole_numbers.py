@@ -41,9 +41,8 @@ import numpy as np
 import scipy.sparse as sp
 from ortools.linear_solver.python import model_builder_helper as mbh
 
-from optimiser.solvers.base import ModelArrays
-from optimiser.solvers.highs import LP_OPTIONS
-from optimiser.solvers.ortools_backend import model_builder
+from optimiser.solvers.base import LP_OPTIONS, ModelArrays
+from optimiser.solvers.ortools_model import model_builder
 
 #: FTE per unit of a continuous column in the whole-number model
 FTE_UNIT = 1e-4

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from optimiser.model.data import ModelData
 from optimiser.model.lp import LinearProgram
-from optimiser.solvers.highs import LP_OPTIONS
+from optimiser.solvers.base import LP_OPTIONS
 
 #: Row families relaxed as an amount (their right-hand side), one limit per row or per scope.
 QUANTITY = {"placements", "course_capacity", "recruitment_pools", "establishment", "budget", "targets",
