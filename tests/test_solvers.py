@@ -406,3 +406,26 @@ def test_every_backend_loads_in_one_process_in_any_import_order():
     for order, p in zip(itertools.permutations(modules), runs):
         stdout, stderr = p.communicate(timeout=120)
         assert p.returncode == 0 and stdout.strip() == "ok", (order, stderr[-2000:])
+
+
+# --- the interior point method for large LPs ------------------------------------------------------------
+
+@pytest.mark.parametrize("large", [False, True], ids=["simplex", "ipm"])
+def test_large_lps_are_solved_cold_by_the_interior_point_method_ending_at_a_vertex(monkeypatch, base_case,
+                                                                                    infeasible_case, large):
+    """Above IPM_FROM_COLUMNS HiGHS runs IPM and crossover: a vertex with duals at the simplex method's least
+    cost; anything after it (a re-solve) is by the simplex method; an infeasible LP is still called so."""
+    from optimiser.model.build import build_lp
+    from optimiser.solvers import highs
+
+    lp, _ = build_lp(base_case)
+    reference = highs.HighsSolver(lp).solve()
+    monkeypatch.setattr(highs, "IPM_FROM_COLUMNS", lp.num_col if large else lp.num_col + 1)
+    solver = highs.HighsSolver(lp)
+    result = solver.solve()
+    assert (solver.highs.getInfo().ipm_iteration_count > 0) == large
+    assert solver.highs.getBasis().valid and result.row_dual is not None  # a vertex, with its duals
+    assert result.objective == pytest.approx(reference.objective, rel=1e-9)
+    assert np.abs(lp.matrix() @ result.x - result.row_activity).max() < 1e-6
+    assert solver.highs.getOptionValue("solver")[1] != "ipm"
+    assert highs.HighsSolver(build_lp(infeasible_case)[0]).solve().status == "infeasible"
