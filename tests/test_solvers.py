@@ -102,8 +102,11 @@ def test_pdlp_own_plan_on_the_national_case_is_within_its_tolerance_and_passes_v
     assert strong_duality_gap(model, sol.result.x, sol.result.row_dual, sol.result.col_dual) < 1e-6
 
 
-def test_pdlp_crossover_starts_from_pdlps_plan_and_ends_at_the_simplex_optimum(reference):
+def test_pdlp_crossover_starts_from_pdlps_plan_and_ends_at_the_simplex_optimum(reference, monkeypatch):
+    from optimiser.solvers import highs
     from optimiser.solvers.highs import HighsSolver
+
+    monkeypatch.setattr(highs, "IPM_FROM_COLUMNS", np.inf)  # "from scratch" below: the simplex method
 
     model = ModelArrays.of(reference.lp)
     pdlp = backend("pdlp")(model, SolverSettings(name="pdlp"))
