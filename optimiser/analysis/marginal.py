@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from optimiser.case import Case
-from optimiser.analysis.live import LiveModel, Point
+from optimiser.analysis.live import LiveModel
+from optimiser.analysis.point import Point
 from optimiser.analysis.params import Assignment, Parameter
 from optimiser.solution import LEVERS, Solution
 
