@@ -397,13 +397,13 @@ def main() -> None:
     Click runs outside its standalone mode, so that a closed pipe and Ctrl-C reach ``optimiser.entry``
     (exit 0 quietly, and 130) instead of click's exit 1.
     """
-    import click
+    from typer._click.exceptions import ClickException  # typer 0.29 carries its own click, not the package
 
     try:
-        code = app(standalone_mode=False)
-    except click.exceptions.Abort:
-        raise KeyboardInterrupt from None  # click turns Ctrl-C into Abort
-    except click.exceptions.ClickException as exc:  # usage errors: click's own message, exit 2
+        code = app(standalone_mode=False)  # Ctrl-C: typer returns 130
+    except typer.Abort:
+        raise KeyboardInterrupt from None  # end of input at a prompt
+    except ClickException as exc:  # usage errors: click's own message, exit 2
         exc.show()
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, BrokenPipeError):

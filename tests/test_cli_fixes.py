@@ -143,3 +143,12 @@ def test_a_windows_1252_csv_with_a_pound_sign_says_which_file_and_line_and_how_t
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert ("programmes.csv, row 3 — is not UTF-8 text (byte 0xa3; Windows-1252 or Latin-1?); save it from Excel as "
             "'CSV UTF-8 (Comma delimited)'") in run.stderr
+
+
+@pytest.mark.parametrize("args, says", [(["solve", str(FIXTURE), "--bogus"], "No such option: --bogus"),
+                                        (["solve"], "Missing argument"),
+                                        (["no-such-command"], "No such command")])
+def test_usage_errors_exit_2_with_clicks_message_not_an_internal_error(args, says):
+    run = cli(*args)
+    assert run.returncode == 2, run.stderr
+    assert says in run.stderr and "internal error" not in run.stderr and "Traceback" not in run.stderr

@@ -136,19 +136,19 @@ def sh_blocks():
 
 @pytest.mark.parametrize("where, code", sh_blocks(), ids=lambda v: v if "block" in str(v) else "")
 def test_quoted_commands_are_ones_the_command_line_takes(where, code):
-    import click
     import typer
+    from typer._click import Context  # typer 0.29 carries its own click
 
     from optimiser.cli import app
 
     root = typer.main.get_command(app)
     for argv in shell_commands(code):
-        ctx = click.Context(root, info_name="optimiser")
+        ctx = Context(root, info_name="optimiser")
         command = root.get_command(ctx, argv[0])
         assert command is not None, f"{where}: no command {argv[0]!r}"
         try:
             command.make_context(argv[0], argv[1:], parent=ctx)
-        except click.BadParameter as exc:  # a path that a run would have made first (out/...) is fine
+        except typer.BadParameter as exc:  # a path that a run would have made first (out/...) is fine
             assert "does not exist" in str(exc), f"{where}: {argv}: {exc}"
 
 
