@@ -244,7 +244,9 @@ def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(tmp_path, delay):
     target years takes about 10 s in all). Inside HiGHS's run an interrupt is not always raised back to
     Python (issue 14's note)."""
     proc = subprocess.Popen([*OPTIMISER, "solve", str(ROOT / "cases" / "england_2017"), "--run-out-years", "0",
-                             "--out", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+                             "--out", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                            # as at a terminal: a test run started in the background inherits SIGINT ignored
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
