@@ -125,7 +125,7 @@ def worker(case_dir: Path, name: str, repeat: int, profile: bool, out_file: Path
     from optimiser import load_case
     from optimiser import solve as engine_solve
     from optimiser.export.model_file import write_model
-    from optimiser.export.solution import write_atomic
+    from optimiser.export.atomic import write_atomic
     from optimiser.model.build import build_lp
     from optimiser.solution import extract
     from optimiser.solvers.highs import HighsSolver, highs_version

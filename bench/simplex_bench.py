@@ -99,7 +99,7 @@ def run(case_name: str, run_out: int, draws: int) -> tuple[dict, dict]:
             figures = df.drop(columns=[c for c in df.columns if "iterations" in c or "seconds" in c]).to_dict("records")
         elif case_name == "montecarlo":
             with tempfile.TemporaryDirectory() as tmp:
-                res = run_montecarlo(case, NATIONAL / "uncertainty.yaml", tmp, draws=draws, executor="serial")
+                run_montecarlo(case, NATIONAL / "uncertainty.yaml", tmp, draws=draws, executor="serial")
                 figures = json.loads((Path(tmp) / "summary.json").read_text())
                 figures = {k: figures[k] for k in figures if k.startswith("probability")}
                 del res

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import optimiser
     from optimiser import load_case, solve
-    from optimiser.export.solution import write_atomic
+    from optimiser.export.atomic import write_atomic
     from optimiser.solution import extract
 
     case = load_case(args.case, run_out_years=args.run_out_years)

@@ -74,7 +74,7 @@ def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: 
     import json
 
     from optimiser.engine import solve as solve_case
-    from optimiser.export.solution import write_atomic
+    from optimiser.export.atomic import write_atomic
 
     from optimiser.export.tables import parse_formats, pyarrow_or_raise, write_tables
     from optimiser.extras import MissingExtra
@@ -144,7 +144,7 @@ def explain(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out
     import json
 
     from optimiser.analysis.diagnosis import diagnose, print_diagnosis
-    from optimiser.export.solution import write_atomic
+    from optimiser.export.atomic import write_atomic
 
     loaded = _load(case, scenario, run_out)
     target = output_path(out_dir or Path("out") / (loaded.name + (f"-{scenario}" if scenario else "")), folder=True)
@@ -272,7 +272,7 @@ def report(source: Path = typer.Argument(..., help="solution.json, sweep.json, t
 
     Exit codes: 0 written, 2 bad input.
     """
-    from optimiser.export.solution import write_atomic
+    from optimiser.export.atomic import write_atomic
     from optimiser.report import ReportError, report_html
 
     output_path(out_file, folder=False)

@@ -217,7 +217,7 @@ def test_out_at_or_under_an_existing_file_is_bad_input(tmp_path, command):
 
 
 def test_stale_temp_files_of_a_killed_writer_are_removed_by_the_next_write(tmp_path):
-    from optimiser.export.solution import write_atomic
+    from optimiser.export.atomic import write_atomic
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     stale = tmp_path / f".solution.json.{dead.stdout.strip()}.abc123"

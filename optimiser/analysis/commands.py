@@ -86,7 +86,8 @@ def _check_executor(executor: str, scheduler: Optional[str]) -> None:
 def _write_table(df: pd.DataFrame, folder: Path, stem: str, extra: dict | None = None, xlsx: bool = False) -> list[Path]:
     """``stem.csv`` and ``stem.json`` (``rows``, after ``extra``), and ``stem.xlsx`` with ``xlsx``: plain column
     names, numbers to 6 decimals."""
-    from optimiser.export.solution import DECIMALS, _records, write_atomic
+    from optimiser.export.atomic import write_atomic
+    from optimiser.export.solution import DECIMALS, _records
 
     folder.mkdir(parents=True, exist_ok=True)
     csv_path, json_path = folder / f"{stem}.csv", folder / f"{stem}.json"
@@ -362,7 +363,7 @@ def compare(first: Path = typer.Argument(..., help="solution.json A, or a case f
         if len(df):
             out.print(_frame(df, title))
     if json_out:
-        from optimiser.export.solution import write_atomic
+        from optimiser.export.atomic import write_atomic
 
         write_atomic(json_out, result.to_json())
         out.print(f"wrote {json_out}")

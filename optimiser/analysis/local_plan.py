@@ -91,7 +91,7 @@ def _csv(df: pd.DataFrame) -> str:
 def diagnostic_command(case: Case, out_dir, console) -> list:
     """Print the diagnostic and write one CSV per table into ``out_dir``; return the files written."""
     from optimiser.console import _frame
-    from optimiser.export.solution import write_atomic
+    from optimiser.export.atomic import write_atomic
 
     tables = diagnostic(case)
     wf = tables["workforce"]
@@ -115,7 +115,7 @@ def diagnostic_command(case: Case, out_dir, console) -> list:
 def trajectories_command(solution: dict, out_file, console) -> None:
     """Print the regional trajectories and write every STP's and region's to ``out_file`` (CSV)."""
     from optimiser.console import _frame
-    from optimiser.export.solution import write_atomic
+    from optimiser.export.atomic import write_atomic
 
     table = trajectories(solution)
     console.print(f"[bold]Trajectories of {solution['case']['name']}[/]: staff in post required (FTE) by staff group "

@@ -333,7 +333,7 @@ def run_montecarlo(case: Case, spec: MonteCarloSpec | str | Path, out_dir: str |
     complete = len(records) == n
     summary = summarise(table, case, spec, n)
     if complete:
-        from optimiser.export.solution import write_atomic
+        from optimiser.export.atomic import write_atomic
 
         write_atomic(out / "draws.csv", table.to_csv(index=False, lineterminator="\n"))
         write_atomic(out / "summary.json", json.dumps(_json_safe(summary), indent=2, allow_nan=False) + "\n")
@@ -367,7 +367,7 @@ def _manifest(out: Path, case: Case, spec: MonteCarloSpec, n: int) -> None:
                              "points depend on its size, so it cannot be extended or cut; use another output folder "
                              "(or the sobol sampler, whose runs extend)")
         return
-    from optimiser.export.solution import write_atomic
+    from optimiser.export.atomic import write_atomic
 
     write_atomic(path, json.dumps(manifest, indent=2) + "\n")
 

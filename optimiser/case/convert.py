@@ -143,7 +143,7 @@ def write_workbook(content: CaseContent, dest: Path, about: list[str] | None = N
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from optimiser.export.solution import write_atomic
+    from optimiser.export.atomic import write_atomic
 
     book = Workbook()
     notes = book.active

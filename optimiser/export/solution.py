@@ -15,7 +15,6 @@ import orjson
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from optimiser.export.atomic import write_atomic  # noqa: F401 - imported from here by the commands
 from optimiser.plan_checks import plan_checks
 
 SCHEMA_VERSION = "2.0"

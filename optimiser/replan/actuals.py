@@ -100,7 +100,7 @@ def _check_codes(df: pd.DataFrame, case: Case, through: str) -> list[Problem]:
                                     column="year", **{**at, "value": r.year}))
             bad = True
         if r.intakes is not None and r.intakes > 0 and r.staff_group in groups and r.staff_group not in trained:
-            problems.append(Problem(r.file, f"starts for a staff group no programme qualifies into; expected blank or 0",
+            problems.append(Problem(r.file, "starts for a staff group no programme qualifies into; expected blank or 0",
                                     column="intakes", **{**at, "value": r.intakes}))
         if bad:
             continue

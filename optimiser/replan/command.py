@@ -21,7 +21,7 @@ def replan_command(case_path: Path, actuals_path: Path, through: str, plan_path:
     """Re-plan the years after ``through`` from the actuals; write ``case/``, ``solution.json`` and ``replan.json``
     into the output folder and print the variance. Returns the exit code (0 optimal, 3 infeasible, 2 bad input)."""
     from optimiser.engine import solve
-    from optimiser.export.solution import write_atomic
+    from optimiser.export.atomic import write_atomic
 
     def bad(title: str, problems) -> int:
         errors.print(f"[bold red]{title}[/]")
