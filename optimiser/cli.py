@@ -95,7 +95,8 @@ def solve(case: Path = CaseArg, scenario: Optional[str] = ScenarioOpt, run_out: 
         _explain_into(sol, loaded)  # the diagnosis goes into solution.json
     text = sol.to_json(constraints=constraints)
     write_atomic(target / "solution.json", text)
-    extra = write_tables(json.loads(text), target, output_formats)
+    # the tables are read back from the JSON only when a format beside it asks for them
+    extra = write_tables(json.loads(text), target, output_formats) if set(output_formats) - {"json"} else []
     print_summary(sol)
     out.print(f"wrote {target / 'solution.json'}" + (f" and {len(extra)} table file(s): "
                                                      + ", ".join(p.name for p in extra) if extra else ""),

@@ -124,7 +124,8 @@ def shell_commands(code: str) -> list[list[str]]:
     found = []
     for line in text.splitlines():
         for part in line.split("&&"):
-            if part.split(maxsplit=1)[:1] and part.split()[0].endswith("optimiser"):  # not quoted output
+            words = part.split()
+            if words and words[0].endswith("optimiser"):  # a command, not quoted output
                 found.append(shlex.split(part, comments=True)[1:])
     return found
 

@@ -73,12 +73,13 @@ def _case_error(exc: CaseError):
 def _check_executor(executor: str, scheduler: Optional[str]) -> None:
     if executor not in ("local", "serial", "dask"):
         _fail(f"unknown executor {executor!r}; expected local, serial or dask")
-    if executor == "dask":
-        try:
-            require("distributed", "distributed", "--executor dask")
-        except MissingExtra as exc:
-            _fail(escape(str(exc)))
-    if executor == "dask" and not scheduler:
+    if executor != "dask":
+        return
+    try:
+        require("distributed", "distributed", "--executor dask")
+    except MissingExtra as exc:
+        _fail(escape(str(exc)))
+    if not scheduler:
         _fail("--executor dask needs --scheduler ADDRESS (start one with `dask scheduler` and `dask worker ADDRESS "
               "--nthreads 1`)")
 
